@@ -19,6 +19,8 @@ import urllib.request
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+MANIFEST_MEDIA_TYPES = (DOCKER_MANIFEST, "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json")
 
 
 class RegistryError(RuntimeError):
@@ -67,12 +69,12 @@ def registry_login(client) -> tuple[str, str]:
     return data["proxyEndpoint"].rstrip("/"), "Basic " + data["authorizationToken"]
 
 
-def registry_request(method: str, url: str, authorization: str, body: bytes | None = None,
-                     content_type: str | None = None) -> tuple[int, dict, bytes]:
+def registry_request(method: str, url: str, authorization: str | None, body: bytes | None = None,
+                     headers: dict | None = None) -> tuple[int, dict, bytes]:
     """(status, headers, body) of one registry request; raises RegistryError on 4xx/5xx."""
-    request = urllib.request.Request(url, data=body, method=method, headers={"Authorization": authorization})
-    if content_type:
-        request.add_header("Content-Type", content_type)
+    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+    if authorization:
+        request.add_header("Authorization", authorization)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
@@ -99,15 +101,22 @@ def push_blob(base: str, authorization: str, repository: str, blob: bytes) -> bo
     location = urllib.parse.urljoin(f"{base}/", headers["Location"])
     separator = "&" if "?" in location else "?"
     registry_request("PUT", f"{location}{separator}digest={urllib.parse.quote(digest)}", authorization,
-                     body=blob, content_type="application/octet-stream")
+                     body=blob, headers={"Content-Type": "application/octet-stream"})
     return True
+
+
+def fetch_manifest(base: str, authorization: str, repository: str, reference: str) -> tuple[bytes, str]:
+    """(manifest bytes exactly as stored, Docker-Content-Digest) of a tag or digest."""
+    _, headers, body = registry_request("GET", f"{base}/v2/{repository}/manifests/{reference}", authorization,
+                                        headers={"Accept": ", ".join(MANIFEST_MEDIA_TYPES)})
+    return body, headers.get("Docker-Content-Digest", "")
 
 
 def push_manifest(base: str, authorization: str, repository: str, reference: str, manifest: bytes,
                   media_type: str = DOCKER_MANIFEST) -> str:
     """PUT a manifest under a tag or digest; returns the registry's Docker-Content-Digest."""
     _, headers, _ = registry_request("PUT", f"{base}/v2/{repository}/manifests/{reference}", authorization,
-                                     body=manifest, content_type=media_type)
+                                     body=manifest, headers={"Content-Type": media_type})
     return headers.get("Docker-Content-Digest", "")
 
 
