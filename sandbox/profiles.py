@@ -19,6 +19,7 @@ class Profile:
     task_stopping: float = 15.0  # DEACTIVATING/STOPPING after draining
     slow_start_factor: float = 5.0  # the slow_start fault multiplies provisioning+pending
     placement_retry: float = 30.0  # ECS retries unplaceable tasks
+    task_stable_after: float = 30.0  # a RUNNING task without load balancer health checks counts as healthy
 
     def seconds(self, aws_seconds: float) -> float:
         """Wall-clock seconds for a duration given in AWS seconds."""
