@@ -63,9 +63,9 @@ def build_test_image(marker: str = "") -> tuple[bytes, bytes, bytes]:
     return config, layer, manifest
 
 
-def registry_login(client) -> tuple[str, str]:
+def registry_login(client, ecr=None) -> tuple[str, str]:
     """(base URL, Authorization header value) from ECR's get_authorization_token, as `docker login` uses it."""
-    data = client.aws("ecr").get_authorization_token()["authorizationData"][0]
+    data = (ecr or client.aws("ecr")).get_authorization_token()["authorizationData"][0]
     return data["proxyEndpoint"].rstrip("/"), "Basic " + data["authorizationToken"]
 
 
@@ -131,7 +131,7 @@ def push_test_image(client, repository: str, tag: str, marker: str = "") -> dict
         uri = ecr.describe_repositories(repositoryNames=[repository])["repositories"][0]["repositoryUri"]
     except ecr.exceptions.RepositoryNotFoundException:
         uri = ecr.create_repository(repositoryName=repository)["repository"]["repositoryUri"]
-    base, authorization = registry_login(client)
+    base, authorization = registry_login(client, ecr)
     config, layer, manifest = build_test_image(marker)
     for blob in (config, layer):
         push_blob(base, authorization, repository, blob)

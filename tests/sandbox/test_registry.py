@@ -262,7 +262,7 @@ def test_registry_refuses_a_busy_port(tmp_path):
             _stop_sandbox(pidfile)
 
 
-def test_registry_listens_on_the_port_it_is_given_with_its_own_password(sandbox, tmp_path):
+def test_registry_listens_on_its_port_with_its_own_password_and_stops_by_pid(sandbox, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -270,23 +270,17 @@ def test_registry_listens_on_the_port_it_is_given_with_its_own_password(sandbox,
     try:
         assert out.returncode == 0, out.stderr
         client = SandboxClient(out.stdout.split()[1])
-        assert client.health()["ecr"]["registry_host"] == f"127.0.0.1:{port}"
+        health = client.health()["ecr"]
+        assert health["registry_host"] == f"127.0.0.1:{port}"
         base, authorization = registry_login(client)
         assert base == f"http://127.0.0.1:{port}"
         assert registry_request("GET", f"{base}/v2/", authorization)[0] == 200
         assert _credentials(client)[1] != _credentials(sandbox)[1]  # random per sandbox, never a constant
+        pid = health["registry_pid"]
+        assert _is_registry(pid)
+        assert int(Path(health["registry_pidfile"]).read_text()) == pid
     finally:
         _stop_sandbox(pidfile)
-
-
-def test_registry_process_is_stopped_by_pid_with_the_sandbox(tmp_path):
-    out, pidfile = _start_sandbox(tmp_path)
-    assert out.returncode == 0, out.stderr
-    health = SandboxClient(out.stdout.split()[1]).health()["ecr"]
-    pid = health["registry_pid"]
-    assert _is_registry(pid)
-    assert int(Path(health["registry_pidfile"]).read_text()) == pid
-    _stop_sandbox(pidfile)
     wait_until(lambda: not _alive(pid), timeout=5, message=f"registry pid {pid} outlived the sandbox")
     assert not Path(health["registry_pidfile"]).exists()
 
