@@ -14,7 +14,7 @@ import uuid
 from xml.sax.saxutils import escape
 
 from .hooks import after, area
-from ._elb import compat
+from ._elb import compat, limits, traffic  # noqa: F401  (limits registers its hooks)
 from ._elb.targets import (
     APP_ERROR, NO_ANSWER, NOT_REGISTERED, Target, deregistration_delay, health, health_check_port,
     instance_state, is_in_use,
@@ -32,6 +32,7 @@ class ElbArea:
     def reset(self):
         # (region, target group ARN) -> {(id, port): Target}, in registration order
         self.groups: dict[tuple[str, str], dict[tuple, Target]] = {}
+        self.traffic = traffic.Traffic(self.sb, self)
 
     # -- interface for the ECS scheduler --------------------------------------------------
     def target_group(self, region: str, tg_arn: str):
@@ -100,6 +101,7 @@ class ElbArea:
         return None
 
     def tick(self, now: float):
+        self.traffic.flush()
         for (region, tg_arn), group in list(self.groups.items()):
             backend = self.sb.backend("elbv2", region)
             tg = backend.target_groups.get(tg_arn)
