@@ -165,6 +165,8 @@ class EcrArea:
         """A manifest PUT through the registry: refuse what ECR refuses, else forward and record the push."""
         with self.sb.lock:  # check and write as one step: two pushes to one immutable tag cannot both win
             repository = self._find_repository(name)
+            if repository is None:  # deleted since check_repository
+                return self.check_repository(name)
             digest = sha256_digest(body)
             if not reference.startswith("sha256:"):
                 current = self.registry.tag_digest(name, reference)
@@ -430,7 +432,7 @@ def _list_images(sb, call):
             ids.extend({"imageDigest": image["digest"], "imageTag": tag} for tag in image["tags"])
         else:
             ids.append({"imageDigest": image["digest"]})
-    page, token = _page(ids, call.params, 1000)
+    page, token = _page(ids, call.params, 100)
     answer = {"imageIds": page}
     if token:
         answer["nextToken"] = token
@@ -552,6 +554,11 @@ def _batch_delete_image(sb, call):
             ecr.registry.remove_tag(name, tag)
             deleted.append({"imageDigest": resolved, "imageTag": tag})
             continue
+        indexes = _indexes_referencing(ecr, name, resolved)
+        if indexes:
+            failures.append({"imageId": image_id, "failureCode": "ImageReferencedByManifestList",
+                             "failureReason": f"Requested image referenced by manifest list: [{', '.join(indexes)}]"})
+            continue
         ecr.registry.delete_manifest(name, resolved)
         ecr.pushed_at.pop((name, resolved), None)
         ecr.scans.pop((name, resolved), None)
@@ -559,6 +566,16 @@ def _batch_delete_image(sb, call):
         if not tags:
             deleted.append({"imageDigest": resolved})
     return {"imageIds": deleted, "failures": failures}
+
+
+def _indexes_referencing(ecr: EcrArea, name: str, digest: str) -> list[str]:
+    """Digests of the image indexes (manifest lists) in the repository that list `digest`."""
+    found = []
+    for candidate in ecr.registry.manifest_digests(name):
+        manifest = _parse(ecr.registry.blob(candidate) or b"")
+        if any(entry.get("digest") == digest for entry in manifest.get("manifests", [])):
+            found.append(candidate)
+    return found
 
 
 @before("ecr", "StartImageScan")

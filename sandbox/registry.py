@@ -69,10 +69,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child between fork and exec must not load libraries
+PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent():
     """Runs in the child before exec: a sandbox killed with SIGKILL must not leave its registry behind."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def pid_alive(pid: int) -> bool:
@@ -110,6 +113,8 @@ class Registry:
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self):
+        if not os.access(BINARY, os.X_OK):
+            raise RuntimeError(f"{BINARY} is missing: `apt-get install docker-registry` (make installs it)")
         if self.port and not port_is_free(self.port):
             raise PortBusy(f"registry port {self.port} on {HOST} is busy")
         self.port = self.port or free_port()

@@ -9,8 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import wait_until
-from sandbox.images import (DOCKER_MANIFEST, RegistryError, build_test_image, fetch_manifest, push_blob, push_test_image,
-                            registry_login, sha256_digest)
+from sandbox.images import (DOCKER_MANIFEST, RegistryError, build_test_image, fetch_manifest, push_blob,
+                            push_manifest, push_test_image, registry_login, sha256_digest)
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 ACCOUNT = "123456789012"
 
@@ -147,6 +149,33 @@ def test_moving_a_mutable_tag_leaves_the_old_image_untagged(sandbox):
         {"imageDigest": old["digest"]}]
     assert ecr.list_images(repositoryName="web", filter={"tagStatus": "TAGGED"})["imageIds"] == [
         {"imageDigest": new["digest"], "imageTag": "latest"}]
+
+
+def test_an_index_is_an_image_of_its_largest_child_and_protects_its_children(sandbox):
+    ecr = sandbox.aws("ecr")
+    ecr.create_repository(repositoryName="multi")
+    base, authorization = registry_login(sandbox)
+    children = []
+    for marker in ("amd64", "arm64-with-a-longer-marker"):
+        config, layer, manifest = build_test_image(marker)
+        for blob in (config, layer):
+            push_blob(base, authorization, "multi", blob)
+        push_manifest(base, authorization, "multi", sha256_digest(manifest), manifest)
+        children.append((sha256_digest(manifest), len(manifest), len(layer)))
+    index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        {"mediaType": DOCKER_MANIFEST, "digest": digest, "size": size,
+         "platform": {"architecture": arch, "os": "linux"}}
+        for (digest, size, _), arch in zip(children, ("amd64", "arm64"))]}).encode()
+    assert push_manifest(base, authorization, "multi", "v1", index, OCI_INDEX) == sha256_digest(index)
+    details = {d["imageDigest"]: d for d in ecr.describe_images(repositoryName="multi")["imageDetails"]}
+    assert set(details) == {sha256_digest(index), children[0][0], children[1][0]}
+    assert details[sha256_digest(index)]["imageManifestMediaType"] == OCI_INDEX
+    assert details[sha256_digest(index)]["imageSizeInBytes"] == max(layer for _, _, layer in children)
+    assert details[sha256_digest(index)]["imageTags"] == ["v1"]
+    assert "imageTags" not in details[children[0][0]]
+    refused = ecr.batch_delete_image(repositoryName="multi", imageIds=[{"imageDigest": children[0][0]}])
+    assert refused["imageIds"] == []
+    assert refused["failures"][0]["failureCode"] == "ImageReferencedByManifestList"
 
 
 # -- PutImage -----------------------------------------------------------------------------
