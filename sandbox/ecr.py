@@ -18,6 +18,11 @@ regular expressions). Here the registry (sandbox/registry.py) is the truth for i
   POST /_sandbox/ecr/findings {"repository", "digest" | "tag", "findings": {"CRITICAL": 1, ...}}.
 - Layer uploads through the ECR API (InitiateLayerUpload ... CompleteLayerUpload) land in the
   registry too, so PutImage can reference them.
+- Lifecycle policies are evaluated as documented (rules by rulePriority; an image that a rule's
+  selection matches is not seen by lower-priority rules; imageCountMoreThan keeps the newest pushes,
+  sinceImagePushed expires older ones) for StartLifecyclePolicyPreview / GetLifecyclePolicyPreview, and
+  applied on demand by POST /_sandbox/ecr/lifecycle {"repository"} (AWS applies them within 24 hours;
+  the sandbox never expires images on its own).
 Repository settings (encryption, lifecycle policy text, policies, tags) are moto's, which stores
 and returns them as AWS does.
 """
@@ -31,6 +36,7 @@ import secrets
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecr.models import ECRBackend, ecr_backends
+from moto.ecr.policy_validation import EcrLifecyclePolicyValidator
 
 from .hooks import after, area, before, route
 from .protocol import AwsError
@@ -99,6 +105,7 @@ class EcrArea:
         self.pushed_at: dict[tuple[str, str], float] = {}  # (repository, digest) -> first push
         self.scans: dict[tuple[str, str], dict] = {}  # (repository, digest) -> {"started", "completes"}
         self.injected_findings: list[dict] = []
+        self.previews: dict[tuple[str, str], dict] = {}  # (region, repository) -> lifecycle policy preview
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self):
@@ -692,6 +699,82 @@ def _complete_layer_upload(sb, call):
     return None
 
 
+# -- lifecycle policies ---------------------------------------------------------------------
+
+def _validated_policy(text: str) -> dict:
+    try:
+        EcrLifecyclePolicyValidator(text).validate()
+    except Exception as exc:  # moto's InvalidParameterException carries AWS's wording
+        raise AwsError("InvalidParameterException", getattr(exc, "message", str(exc))) from None
+    return json.loads(text)
+
+
+def _selected(image: dict, selection: dict) -> bool:
+    status = selection["tagStatus"]
+    if status == "untagged":
+        return not image["tags"]
+    if status == "any":
+        return True
+    if not image["tags"]:
+        return False
+    prefixes = selection.get("tagPrefixList") or []
+    patterns = selection.get("tagPatternList") or []
+    # Several prefixes or patterns select only images that carry all of them.
+    return all(any(tag.startswith(prefix) for tag in image["tags"]) for prefix in prefixes) and \
+        all(any(wildcard_match(pattern, tag) for tag in image["tags"]) for pattern in patterns)
+
+
+def lifecycle_expirations(images: list[dict], policy: dict, now: float) -> list[tuple[dict, int]]:
+    """(image, rulePriority) for every image the policy expires, evaluated as ECR documents it."""
+    claimed, expiring = set(), []
+    for rule in sorted(policy["rules"], key=lambda r: r["rulePriority"]):
+        selection = rule["selection"]
+        matching = sorted((i for i in images if i["digest"] not in claimed and _selected(i, selection)),
+                          key=lambda i: i["pushed_at"], reverse=True)
+        if selection["countType"] == "imageCountMoreThan":
+            expired = matching[selection["countNumber"]:]
+        else:
+            expired = [i for i in matching if now - i["pushed_at"] > selection["countNumber"] * 86400]
+        claimed.update(i["digest"] for i in matching)
+        expiring.extend((image, rule["rulePriority"]) for image in expired)
+    return expiring
+
+
+@before("ecr", "StartLifecyclePolicyPreview")
+def _start_lifecycle_policy_preview(sb, call):
+    ecr = _ecr(sb)
+    repository = _repository(sb, call)
+    text = call.params.get("lifecyclePolicyText") or repository.lifecycle_policy
+    if not text:
+        raise AwsError("LifecyclePolicyNotFoundException",
+                       f"Lifecycle policy does not exist for the repository with name '{repository.name}' in the "
+                       f"registry with id '{repository.registry_id}'")
+    policy = _validated_policy(text)
+    results = [{"imageTags": image["tags"], "imageDigest": image["digest"], "imagePushedAt": image["pushed_at"],
+                "action": {"type": "EXPIRE"}, "appliedRulePriority": priority}
+               for image, priority in lifecycle_expirations(ecr.images(repository.name), policy, sb.now())]
+    ecr.previews[(call.region, repository.name)] = {"text": text, "results": results}
+    return {"registryId": repository.registry_id, "repositoryName": repository.name, "lifecyclePolicyText": text,
+            "status": "IN_PROGRESS"}
+
+
+@before("ecr", "GetLifecyclePolicyPreview")
+def _get_lifecycle_policy_preview(sb, call):
+    repository = _repository(sb, call)
+    preview = _ecr(sb).previews.get((call.region, repository.name))
+    if preview is None:
+        raise AwsError("LifecyclePolicyPreviewNotFoundException",
+                       f"There is no dry run for the repository with name '{repository.name}' in the registry with "
+                       f"id '{repository.registry_id}'")
+    page, token = _page(preview["results"], call.params, 100)
+    answer = {"registryId": repository.registry_id, "repositoryName": repository.name,
+              "lifecyclePolicyText": preview["text"], "status": "COMPLETE", "previewResults": page,
+              "summary": {"expiringImageTotalCount": len(preview["results"])}}
+    if token:
+        answer["nextToken"] = token
+    return answer
+
+
 # -- control API -----------------------------------------------------------------------
 
 @route("POST", "/_sandbox/ecr/findings")
@@ -710,6 +793,26 @@ def _inject_findings(sb, environ, rest, payload):
     rule["digest" if payload.get("digest") else "tag"] = payload.get("digest") or payload.get("tag")
     _ecr(sb).injected_findings.append(rule)
     return 201, [("Content-Type", "application/json")], json.dumps(rule).encode()
+
+
+@route("POST", "/_sandbox/ecr/lifecycle")
+def _apply_lifecycle_policy(sb, environ, rest, payload):
+    """Apply a repository's lifecycle policy now, as ECR does some time within 24 hours of a change."""
+    ecr = _ecr(sb)
+    name = payload.get("repository") if isinstance(payload, dict) else None
+    repository = ecr._find_repository(name) if isinstance(name, str) else None
+    if repository is None:
+        raise AwsError("RepositoryNotFoundException", f"The repository with name '{name}' does not exist in the "
+                                                      f"registry with id '{DEFAULT_ACCOUNT_ID}'")
+    if not repository.lifecycle_policy:
+        raise AwsError("LifecyclePolicyNotFoundException", f"Lifecycle policy does not exist for the repository "
+                                                           f"with name '{name}'")
+    expired = []
+    for image, priority in lifecycle_expirations(ecr.images(name), json.loads(repository.lifecycle_policy),
+                                                 sb.now()):
+        ecr.registry.delete_manifest(name, image["digest"])
+        expired.append({"imageDigest": image["digest"], "imageTags": image["tags"], "appliedRulePriority": priority})
+    return 200, [("Content-Type", "application/json")], json.dumps({"expired": expired}).encode()
 
 
 @route("GET", "/_sandbox/ecr/findings")

@@ -67,6 +67,46 @@ def test_lifecycle_policy_is_stored_and_returned(sandbox):
     assert json.loads(ecr.get_lifecycle_policy(repositoryName="kept")["lifecyclePolicyText"]) == json.loads(policy)
 
 
+KEEP_TWO_BUILDS = json.dumps({"rules": [
+    {"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPrefixList": ["build-"],
+                                      "countType": "imageCountMoreThan", "countNumber": 2},
+     "action": {"type": "expire"}},
+    {"rulePriority": 2, "selection": {"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": 1},
+     "action": {"type": "expire"}}]})
+
+
+def test_lifecycle_policy_preview_expires_all_but_the_newest_builds(sandbox):
+    ecr = sandbox.aws("ecr")
+    digests = [push_test_image(sandbox, "builds", f"build-{n}", marker=str(n))["digest"] for n in range(4)]
+    release = push_test_image(sandbox, "builds", "release", marker="r")["digest"]
+    old_alias = push_test_image(sandbox, "builds", "alias", marker="x")["digest"]
+    push_test_image(sandbox, "builds", "alias", marker="y")  # moving the alias leaves x, then y, untagged
+    push_test_image(sandbox, "builds", "alias", marker="z")
+    with pytest.raises(ClientError) as no_preview:
+        ecr.get_lifecycle_policy_preview(repositoryName="builds")
+    assert _error(no_preview)[0] == "LifecyclePolicyPreviewNotFoundException"
+    ecr.start_lifecycle_policy_preview(repositoryName="builds", lifecyclePolicyText=KEEP_TWO_BUILDS)
+    preview = ecr.get_lifecycle_policy_preview(repositoryName="builds")
+    assert preview["status"] == "COMPLETE"
+    assert {(r["imageDigest"], r["appliedRulePriority"]) for r in preview["previewResults"]} == {
+        (digests[0], 1), (digests[1], 1), (old_alias, 2)}
+    assert preview["summary"]["expiringImageTotalCount"] == 3
+    assert release not in {r["imageDigest"] for r in preview["previewResults"]}
+
+
+def test_lifecycle_policy_applied_on_demand_deletes_expiring_images(sandbox):
+    ecr = sandbox.aws("ecr")
+    digests = [push_test_image(sandbox, "builds", f"build-{n}", marker=str(n))["digest"] for n in range(3)]
+    ecr.put_lifecycle_policy(repositoryName="builds", lifecyclePolicyText=KEEP_TWO_BUILDS)
+    status, body = sandbox.request("POST", "/_sandbox/ecr/lifecycle", {"repository": "builds"})
+    assert status == 200
+    assert [e["imageDigest"] for e in body["expired"]] == [digests[0]]
+    assert set(_tags(ecr, "builds")) == {"build-1", "build-2"}
+    base, authorization = registry_login(sandbox)
+    with pytest.raises(RegistryError):
+        fetch_manifest(base, authorization, "builds", digests[0])
+
+
 def test_put_image_tag_mutability_with_exclusion_filters(sandbox):
     ecr = sandbox.aws("ecr")
     ecr.create_repository(repositoryName="mut")
