@@ -4,11 +4,16 @@
 - Unique target groups per Application Load Balancer across all listeners: 100 (hard) ->
   TooManyUniqueTargetGroupsPerLoadBalancer (a target group used by several actions counts once).
 - One listener per port: moto's check looks the port up among listener ARNs and never fires -> DuplicateListener.
+- RegisterTargets in an instance target group: an Id that is no instance ID -> ValidationError
+  "Instance ID '<id>' is not valid"; instances that do not exist -> InvalidTarget "The following
+  instances do not exist: '<id>', ..." (moto registers both).
 Quotas: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
 Already rejected by moto, as AWS does: duplicate rule priority (PriorityInUse), target group names
 (ValidationError: at most 32 characters of [A-Za-z0-9-], no leading/trailing hyphen), duplicate target
 group names, a health check timeout not below the interval, deleting a target group in use.
 """
+
+import re
 
 from ..hooks import before
 from ..protocol import AwsError
@@ -16,6 +21,23 @@ from .targets import forwarded_target_groups
 
 RULES_PER_LOAD_BALANCER = 100
 TARGET_GROUPS_PER_LOAD_BALANCER = 100
+INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+
+
+@before("elbv2", "RegisterTargets")
+def _register_instances(sb, call):
+    tg = sb.backend("elbv2", call.region).target_groups.get(call.params.get("TargetGroupArn"))
+    if tg is None or tg.target_type != "instance":
+        return  # moto answers TargetGroupNotFound
+    ids = [target["Id"] for target in call.params.get("Targets", [])]
+    for target_id in ids:
+        if not INSTANCE_ID.fullmatch(target_id):
+            raise AwsError("ValidationError", f"Instance ID '{target_id}' is not valid")
+    ec2 = sb.backend("ec2", call.region)
+    missing = [target_id for target_id in ids if ec2.get_instance_by_id(target_id) is None]
+    if missing:
+        raise AwsError("InvalidTarget", "The following instances do not exist: "
+                       + ", ".join(f"'{target_id}'" for target_id in missing))
 
 
 @before("elbv2", "CreateRule")

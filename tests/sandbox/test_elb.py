@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import make_network, wait_until
+from helpers import (awsvpc_configuration, fargate_task_definition, make_alb, make_network, pullable_image,
+                     wait_until)
 
 # Small health check settings keep the tests short; every wait below is derived from them.
 INTERVAL = 10
@@ -380,6 +381,48 @@ def test_unknown_load_balancer_is_404(sandbox):
     assert (status, body["error"]) == (404, "LoadBalancerNotFound")
 
 
+# -- with ECS tasks behind the load balancer -------------------------------------------------------
+def test_requests_through_a_service_load_balancer_name_the_serving_tasks(sandbox, scale):
+    network = make_network(sandbox)
+    alb = make_alb(sandbox, network, name="svc")
+    tg = alb["target_groups"]["tg"]
+    image = pullable_image(sandbox, "e2e")
+    task_definition = fargate_task_definition(sandbox, image)
+    ecs = sandbox.aws("ecs")
+    ecs.create_cluster(clusterName="apps")
+    ecs.create_service(cluster="apps", serviceName="api", taskDefinition=task_definition, desiredCount=2,
+                       launchType="FARGATE", networkConfiguration=awsvpc_configuration(network),
+                       loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 80}])
+
+    def completed():
+        service = ecs.describe_services(cluster="apps", services=["api"])["services"][0]
+        return service["deployments"][0]["rolloutState"] == "COMPLETED"
+
+    wait_until(completed, timeout=3 * scale(20 + 30 + 2 * 5) + 5)  # task start, then 2 checks of 5 s
+    tasks = ecs.describe_tasks(cluster="apps", tasks=ecs.list_tasks(cluster="apps", serviceName="api")["taskArns"])
+    running = {task["taskArn"].rsplit("/", 1)[1]: task for task in tasks["tasks"]}
+    answers = [sandbox.alb_request("svc", "/", host="api.example.com") for _ in range(4)]
+    assert {status for status, _ in answers} == {200}
+    assert {body["task_id"] for _, body in answers} == set(running)  # round robin over both tasks
+    for _, body in answers:
+        assert body["image"] == image
+        assert body["revision"] == 1
+        assert body["task_arn"] == running[body["task_id"]]["taskArn"]
+
+    # a task's IP registered by hand in another target group answers there too (the task listens on it)
+    elb = sandbox.aws("elbv2")
+    other = elb.create_target_group(Name="by-hand", Protocol="HTTP", Port=80, VpcId=network["vpc"], TargetType="ip",
+                                    HealthCheckIntervalSeconds=5, HealthyThresholdCount=2)["TargetGroups"][0]
+    elb.modify_listener(ListenerArn=alb["listener"], DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": other["TargetGroupArn"]}])
+    some_task = next(iter(running.values()))
+    ip = some_task["attachments"][0]["details"]
+    ip = next(detail["value"] for detail in ip if detail["name"] == "privateIPv4Address")
+    elb.register_targets(TargetGroupArn=other["TargetGroupArn"], Targets=[{"Id": ip, "Port": 80}])
+    wait_until(lambda: sandbox.alb_request("svc", "/")[0] == 200, timeout=5)
+    assert sandbox.alb_request("svc", "/")[1]["task_id"] == some_task["taskArn"].rsplit("/", 1)[1]
+
+
 # -- limits ----------------------------------------------------------------------------------------
 def _error_code(call, **kwargs):
     with pytest.raises(ClientError) as err:
@@ -431,7 +474,20 @@ def test_second_listener_on_a_port_is_duplicate_listener(env):
                        Protocol="HTTP", Port=80, DefaultActions=fixed) == "DuplicateListener"
 
 
-@pytest.mark.parametrize("name", ["a" * 33, "under_score", "-leading", "trailing-"])
-def test_bad_target_group_name_is_validation_error(env, name):
-    assert _error_code(env["elb"].create_target_group, Name=name, Protocol="HTTP", Port=80,
-                       VpcId=env["network"]["vpc"]) == "ValidationError"
+def test_bad_target_group_names_are_validation_errors(env):
+    for name in ("a" * 33, "under_score", "-leading", "trailing-"):
+        code = _error_code(env["elb"].create_target_group, Name=name, Protocol="HTTP", Port=80,
+                           VpcId=env["network"]["vpc"])
+        assert code == "ValidationError", name
+
+
+def test_instance_target_group_refuses_what_is_not_an_existing_instance(env):
+    tg = env["target_group"]("hosts")
+    with pytest.raises(ClientError) as err:
+        env["elb"].register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.5"}])
+    assert err.value.response["Error"]["Code"] == "ValidationError"
+    assert err.value.response["Error"]["Message"] == "Instance ID '10.0.1.5' is not valid"
+    with pytest.raises(ClientError) as err:
+        env["elb"].register_targets(TargetGroupArn=tg, Targets=[{"Id": "i-0123456789abcdef0"}])
+    assert err.value.response["Error"]["Code"] == "InvalidTarget"
+    assert health(env, tg) == {}
