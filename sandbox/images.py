@@ -6,7 +6,6 @@ That is the same code path a real client takes against ECR, so ECS in the sandbo
 tests push here. Images are deterministic: the same marker always gives the same digest.
 """
 
-import base64
 import gzip
 import hashlib
 import io

@@ -78,19 +78,6 @@ def _die_with_parent():
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie still answers kill(0)
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 class Registry:
     """One docker-registry process and its storage."""
 
@@ -370,7 +357,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for key, value in self.headers.items():
             lower = key.lower()
-            if lower in HOP_BY_HOP or (framing and lower == "content-length"):
+            # Expect: 100-continue was answered to the client already; the registry gets the body at once.
+            if lower in HOP_BY_HOP or lower == "expect" or (framing and lower == "content-length"):
                 continue
             conn.putheader(key, value)  # Host included: the registry's Location URLs then name the proxy
         if framing:
