@@ -45,6 +45,7 @@ from .registry import USERNAME, Registry, RegistryProxy, oci_error
 TOKEN_LIFETIME = 12 * 3600  # ECR authorization tokens are valid for 12 hours
 IMAGE_SCAN_SECONDS = 20.0  # AWS seconds a basic scan takes (scaled by the profile)
 SCAN_QUOTA_SECONDS = 24 * 3600  # one manual scan per image per 24 hours
+REPOSITORY_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")  # ECR's rule
 DIGEST_PATTERN = re.compile(r"^[0-9a-zA-Z_+.-]+:[0-9a-fA-F]{64}$")
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 INDEX_MEDIA_TYPES = ("application/vnd.docker.distribution.manifest.list.v2+json",
@@ -131,7 +132,7 @@ class EcrArea:
 
     def describe(self) -> dict:
         return {"ecr": {"registry_host": self.registry_host, "registry_pid": self.registry.pid,
-                        "registry_pidfile": str(self.registry.pidfile)}}
+                        "registry_pidfile": str(self.registry.pidfile) if self.registry.pidfile else None}}
 
     # -- interface for other areas ------------------------------------------------------
     @property
@@ -146,9 +147,9 @@ class EcrArea:
         if "@" in rest:
             name, _, digest = rest.partition("@")
             name = name.rsplit(":", 1)[0] if ":" in name else name
-            return self.registry.has_manifest(name, digest)
+            return bool(REPOSITORY_NAME.fullmatch(name)) and self.registry.has_manifest(name, digest)
         name, _, tag = rest.rpartition(":") if ":" in rest else (rest, "", "latest")
-        return self.registry.tag_digest(name, tag) is not None
+        return bool(REPOSITORY_NAME.fullmatch(name)) and self.registry.tag_digest(name, tag) is not None
 
     # -- the registry proxy's gate ------------------------------------------------------
     def authorized(self, header: str | None) -> bool:

@@ -84,9 +84,7 @@ class Registry:
     def __init__(self, password: str, port: int = 0, workdir: str | None = None):
         self.password = password
         self.port = port
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sandbox-registry-"))
-        self.storage = self.workdir / "storage"
-        self.pidfile = self.workdir / "registry.pid"
+        self.workdir = Path(workdir) if workdir else None  # a temp dir made at start when not given
         self.process: subprocess.Popen | None = None
         self.authorization = "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()
 
@@ -98,6 +96,14 @@ class Registry:
     def address(self) -> str:
         return f"{HOST}:{self.port}"
 
+    @property
+    def storage(self) -> Path:
+        return self.workdir / "storage"
+
+    @property
+    def pidfile(self) -> Path | None:
+        return self.workdir / "registry.pid" if self.workdir else None
+
     # -- life cycle ---------------------------------------------------------------------
     def start(self):
         if not os.access(BINARY, os.X_OK):
@@ -105,6 +111,7 @@ class Registry:
         if self.port and not port_is_free(self.port):
             raise PortBusy(f"registry port {self.port} on {HOST} is busy")
         self.port = self.port or free_port()
+        self.workdir = self.workdir or Path(tempfile.mkdtemp(prefix="sandbox-registry-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.storage.mkdir(exist_ok=True)
         hashed = bcrypt.hashpw(self.password.encode(), bcrypt.gensalt(BCRYPT_COST)).decode()
@@ -157,11 +164,13 @@ class Registry:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-        self.pidfile.unlink(missing_ok=True)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)  # the pidfile, config, htpasswd and storage
 
     def wipe(self):
         """Forget every image: the registry keeps no cache, so emptying its storage empties it."""
+        if not self.workdir:
+            return
         root = self.storage / "docker" / "registry" / "v2"
         for part in ("repositories", "blobs"):
             shutil.rmtree(root / part, ignore_errors=True)
