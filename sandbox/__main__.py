@@ -29,6 +29,8 @@ def main(argv=None):
         cmd.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
         cmd.add_argument("--profile", choices=("fast", "realistic"), default="fast")
         cmd.add_argument("--pidfile", default=DEFAULT_PIDFILE if name == "start" else None)
+        cmd.add_argument("--registry-port", type=int, default=0,
+                         help="the registry's port (default: a free one); fixed, image references survive restarts")
         cmd.add_argument("--verbose", action="store_true")
     start = sub.choices["start"]
     start.add_argument("--log", default=None, help="log file (default: beside the pidfile)")
@@ -40,11 +42,15 @@ def main(argv=None):
 
 
 def serve(args):
-    from .server import PortBusy, SandboxServer, configure_logging
+    from .net import PortBusy
+    from .server import SandboxServer, configure_logging
 
     configure_logging(args.verbose)
+    if args.registry_port:
+        os.environ["SANDBOX_REGISTRY_PORT"] = str(args.registry_port)
     try:
         server = SandboxServer(port=args.port, profile=args.profile)
+        server.start_simulation()
     except PortBusy as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
@@ -68,7 +74,7 @@ def serve(args):
 
 
 def start_background(args):
-    from .server import port_is_free
+    from .net import port_is_free
 
     pidfile = Path(args.pidfile)
     running = _read_pid(pidfile)
@@ -83,7 +89,7 @@ def start_background(args):
     ready_file = pidfile.with_suffix(".ready")
     ready_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "sandbox", "serve", "--port", str(args.port), "--profile", args.profile,
-           "--pidfile", str(pidfile)]
+           "--pidfile", str(pidfile), "--registry-port", str(args.registry_port)]
     if args.verbose:
         cmd.append("--verbose")
     with open(log_path, "ab") as log, open(ready_file, "wb") as ready:

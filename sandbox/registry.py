@@ -31,7 +31,8 @@ from urllib.parse import urlsplit
 
 import bcrypt
 
-HOST = "127.0.0.1"
+from .net import HOST, PortBusy, free_port, port_is_free
+
 BINARY = "/usr/bin/docker-registry"
 USERNAME = "AWS"  # ECR's registry user is always AWS
 BCRYPT_COST = 4
@@ -48,25 +49,6 @@ ROUTES = (
     ("blob", re.compile(r"^/v2/(?P<name>.+)/blobs/(?P<ref>[^/]+)$")),
     ("tags", re.compile(r"^/v2/(?P<name>.+)/tags/list(?P<ref>)$")),
 )
-
-
-class PortBusy(RuntimeError):
-    pass
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child between fork and exec must not load libraries

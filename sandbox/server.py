@@ -1,28 +1,13 @@
 """Serve the sandbox on 127.0.0.1: moto's app, wrapped by SandboxApp, in a threaded server."""
 
 import logging
-import socket
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
 from .app import SandboxApp
 from .core import Sandbox
-
-HOST = "127.0.0.1"  # never any other interface
-
-
-class PortBusy(RuntimeError):
-    pass
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+from .net import HOST, PortBusy, port_is_free
 
 
 class QuietHandler(MotoRequestHandler):
@@ -46,8 +31,11 @@ class SandboxServer:
     def endpoint(self) -> str:
         return self.sandbox.endpoint
 
-    def serve_forever(self):
+    def start_simulation(self):
+        """Start the areas' processes (the registry) and the tick loop; may raise PortBusy."""
         self.sandbox.start()
+
+    def serve_forever(self):
         try:
             self._server.serve_forever()
         finally:
