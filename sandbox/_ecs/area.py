@@ -10,17 +10,17 @@ from .model import (
     Service,
     ServiceDeploymentRecord,
     deployment_id,
+    is_fargate,
     service_deployment_suffix,
 )
 from .scheduler import Scheduler
 
 log = logging.getLogger("sandbox.ecs")
 
-# Changing one of these starts a new deployment; other fields only change the service's configuration.
-DEPLOYMENT_FIELDS = ("taskDefinition", "networkConfiguration", "capacityProviderStrategy", "launchType",
-                     "platformVersion", "loadBalancers", "serviceRegistries", "volumeConfigurations")
+# UpdateService fields that change only the configuration; taskDefinition, networkConfiguration,
+# capacityProviderStrategy, platformVersion, loadBalancers and serviceRegistries start a deployment.
 CONFIG_FIELDS = ("healthCheckGracePeriodSeconds", "enableExecuteCommand", "enableECSManagedTags", "propagateTags",
-                 "availabilityZoneRebalancing", "placementConstraints", "placementStrategy", "serviceRegistries")
+                 "availabilityZoneRebalancing", "placementConstraints", "placementStrategy")
 
 
 @area("ecs")
@@ -71,9 +71,6 @@ class EcsArea:
                 return svc
         return None
 
-    def all_services(self):
-        return list(self.services.values()) + self.retired
-
     # -- life cycle of a service --------------------------------------------------------
     def create_service(self, region: str, account: str, params: dict, moto_json: dict, now: float) -> Service:
         cluster = self.sb.backend("ecs", region)._get_cluster(params.get("cluster") or "default")
@@ -105,7 +102,7 @@ class EcsArea:
                 config["launchType"] = "EC2"
         if config["loadBalancers"] and config["healthCheckGracePeriodSeconds"] is None:
             config["healthCheckGracePeriodSeconds"] = 0
-        if _is_fargate(config) and not config["platformVersion"]:
+        if is_fargate(config) and not config["platformVersion"]:
             config["platformVersion"] = "LATEST"
         arn = moto_json["serviceArn"]
         previous = self.services.pop(arn, None)
@@ -146,7 +143,7 @@ class EcsArea:
                                                                           params["deploymentConfiguration"])
         if params.get("deploymentController") is not None:
             config["deploymentController"] = params["deploymentController"]
-        if _is_fargate(config) and not config.get("platformVersion"):
+        if is_fargate(config) and not config.get("platformVersion"):
             config["platformVersion"] = "LATEST"
         if params.get("desiredCount") is not None:
             config["desiredCount"] = params["desiredCount"]
@@ -351,10 +348,3 @@ def _deployment_configuration(current: dict, given: dict | None) -> dict:
     breaker.setdefault("enable", False)
     breaker.setdefault("rollback", False)
     return merged
-
-
-def _is_fargate(config: dict) -> bool:
-    if config.get("launchType") == "FARGATE":
-        return True
-    return any(s["capacityProvider"] in ("FARGATE", "FARGATE_SPOT") for s in config.get("capacityProviderStrategy")
-               or [])

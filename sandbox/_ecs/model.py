@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 
 LIVE = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")  # lastStatus of a task ECS still counts
-STOPPING_STATES = ("DEACTIVATING", "STOPPING", "DEPROVISIONING")
 
 DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -24,6 +23,14 @@ DEFAULT_DEPLOYMENT_CONFIGURATION = {
 }
 FARGATE_PLATFORM_VERSION = "1.4.0"  # what LATEST resolves to on Linux
 MAX_EVENTS = 100  # describe_services returns the 100 most recent events
+
+
+def is_fargate(config: dict) -> bool:
+    """Whether a service (its configuration) runs on Fargate: launch type or capacity providers."""
+    if config.get("launchType") == "FARGATE":
+        return True
+    return any(s["capacityProvider"] in ("FARGATE", "FARGATE_SPOT") for s in config.get("capacityProviderStrategy")
+               or [])
 
 
 def resolved_platform_version(requested: str | None) -> str:
@@ -134,10 +141,6 @@ class Task:
     @property
     def stopped(self) -> bool:
         return self.last_status == "STOPPED"
-
-    @property
-    def image(self) -> str:
-        return self.containers[0].image if self.containers else ""
 
 
 @dataclass

@@ -1,11 +1,19 @@
 """The JSON shapes ECS answers with (timestamps as epoch seconds, as the JSON protocol carries them)."""
 
-from .model import Deployment, Service, ServiceDeploymentRecord, Task, circuit_breaker_threshold, resolved_platform_version
+from .model import (
+    Deployment,
+    Service,
+    ServiceDeploymentRecord,
+    Task,
+    circuit_breaker_threshold,
+    is_fargate,
+    resolved_platform_version,
+)
 
 
 def service(svc: Service, include_tags: bool = False) -> dict:
     config = svc.config
-    fargate = _is_fargate(config)
+    fargate = is_fargate(config)
     out = {
         "serviceArn": svc.arn,
         "serviceName": svc.name,
@@ -217,10 +225,3 @@ def service_deployment_brief(r: ServiceDeploymentRecord) -> dict:
         if value is not None:
             out[key] = value
     return out
-
-
-def _is_fargate(config: dict) -> bool:
-    if config.get("launchType") == "FARGATE":
-        return True
-    return any(s["capacityProvider"] in ("FARGATE", "FARGATE_SPOT") for s in config.get("capacityProviderStrategy")
-               or [])

@@ -87,7 +87,7 @@ class Scheduler:
             self.check_completion(svc, now)
         elif svc.status == "DRAINING" and all(t.stopped for t in svc.tasks):
             svc.status = "INACTIVE"
-        self.update_counts(svc, now)
+        self.area.sync_moto(svc)
         self.forget_old_tasks(svc, now)
 
     # -- task life cycle --------------------------------------------------------------
@@ -241,7 +241,11 @@ class Scheduler:
             container = next(c for c in task.containers if c.name == lb["containerName"])
             info = {"task_id": task.id, "task_arn": task.arn, "task_definition": task.task_definition_arn,
                     "revision": task.revision, "image": container.image}
-            elb.register_task_target(svc.region, tg_arn, task.ip, port, info, "unhealthy" in task.effects)
+            try:
+                elb.register_task_target(svc.region, tg_arn, task.ip, port, info, "unhealthy" in task.effects)
+            except KeyError:  # the target group was deleted under the service: ECS cannot register there
+                log.warning("%s: target group %s is gone", svc.arn, tg_arn)
+                continue
             task.targets.append(Target(tg_arn, port))
             batch.registered.setdefault(tg_arn, []).append(task.id)
 
@@ -371,7 +375,7 @@ class Scheduler:
     def check_alarms(self, svc: Service, now: float, batch: "EventBatch"):
         alarms = svc.deployment_configuration.get("alarms") or {}
         deployment = svc.primary
-        if not alarms.get("enable") or deployment.rollout_state != "IN_PROGRESS" or svc.last_completed is None:
+        if not alarms.get("enable") or deployment.rollout_state != "IN_PROGRESS":
             return
         triggered = [name for name in alarms.get("alarmNames") or []
                      if name not in deployment.alarms_ignored and self.alarm_state(svc.region, name) == "ALARM"]
@@ -598,11 +602,6 @@ class Scheduler:
             if not live and all(t.stopped for t in svc.tasks if t.deployment is deployment):
                 svc.deployments.remove(deployment)
                 deployment.status = "INACTIVE"
-                record = deployment.record
-                if record is not None and record.status == "IN_PROGRESS" and record.target is deployment:
-                    record.status = "STOPPED"
-                    record.status_reason = "Service deployment superseded by a newer deployment."
-                    record.stopped_at = record.finished_at = record.updated_at = now
 
     def check_completion(self, svc: Service, now: float):
         primary = svc.primary
@@ -633,7 +632,7 @@ class Scheduler:
         """With deployment alarms, a rolling deployment stays IN_PROGRESS for a bake time computed from
         the alarms (the longest Period x EvaluationPeriods) while ECS keeps watching them."""
         alarms = svc.deployment_configuration.get("alarms") or {}
-        if svc.strategy == "BLUE_GREEN" or not alarms.get("enable") or svc.last_completed is None:
+        if svc.strategy == "BLUE_GREEN" or not alarms.get("enable"):
             return False
         if deployment.bake_until is None:
             backend = self.sb.backend("cloudwatch", svc.region)
@@ -646,9 +645,6 @@ class Scheduler:
             if deployment.record is not None:
                 deployment.record.lifecycle_stage = "BAKE_TIME"
         return now < deployment.bake_until
-
-    def update_counts(self, svc: Service, now: float):
-        self.area.sync_moto(svc)
 
     def forget_old_tasks(self, svc: Service, now: float):
         """ECS shows stopped tasks for at least an hour; the sandbox forgets them after that (scaled,
