@@ -33,6 +33,8 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy, applicationautoscaling_backends
+
 from .hooks import after, area, before
 from .protocol import AwsError
 
@@ -274,7 +276,8 @@ class AutoScaling:
         try:
             self._set_capacity(region, target.resource_id, new, cause)
         except KeyError as missing:
-            activity.update(StatusCode="Failed", StatusMessage=f"Failed to set desired count to {new}. {missing}")
+            activity.update(StatusCode="Failed",
+                            StatusMessage=f"Failed to set desired count to {new}. {missing.args[0]}")
             return "not-scaled"
         activity.update(StatusCode="Successful",
                         StatusMessage=f"Successfully set desired count to {new}. Change successfully fulfilled by ecs.")
@@ -300,7 +303,11 @@ class AutoScaling:
                         NotScaledReasons=[reason])
 
     def clamp(self, backend, target, cause: str, now: float):
-        current = self.current_capacity(backend.region_name, target.resource_id)
+        """Move the desired count into the target's Min/Max (nothing to move when the service is gone)."""
+        try:
+            current = self.current_capacity(backend.region_name, target.resource_id)
+        except KeyError:
+            return
         self.scale(backend, target, current, cause, now)
 
     # -- policies -------------------------------------------------------------------------
@@ -323,7 +330,7 @@ class AutoScaling:
         try:
             current = self.current_capacity(region, policy.resource_id)
         except KeyError as missing:
-            return False, str(missing)
+            return False, missing.args[0]
         if policy.policy_type == "StepScaling":
             config = policy.step_scaling_policy_configuration or {}
             wanted = _step_capacity(config, current, threshold, values)
@@ -418,8 +425,6 @@ class AutoScaling:
         action.sandbox_planned_at = now
 
     def tick(self, now: float):
-        from moto.applicationautoscaling.models import applicationautoscaling_backends
-
         for account_backends in list(applicationautoscaling_backends.values()):
             for backend in list(account_backends.values()):
                 for action in list(backend.scheduled_actions):
@@ -458,10 +463,7 @@ class AutoScaling:
         if limits.get("MaxCapacity") is not None:
             target.max_capacity = int(limits["MaxCapacity"])
         if action.scalable_dimension == ECS_DIMENSION:
-            try:
-                self.clamp(backend, target, f"scheduled action name {action.scheduled_action_name} was triggered", now)
-            except KeyError:
-                pass  # the service is gone; the limits still changed, as on AWS
+            self.clamp(backend, target, f"scheduled action name {action.scheduled_action_name} was triggered", now)
 
     # -- answers ---------------------------------------------------------------------------
     def describe_activities(self, account: str, region: str, params: dict) -> dict:
@@ -662,8 +664,6 @@ def _deregister_unknown(sb, call):
 def _remember_policy(sb, call):
     if _target_of(sb, call) is None:
         raise _no_target(call.params)
-    from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy
-
     params = call.params
     key = FakeApplicationAutoscalingPolicy.formulate_key(params.get("ServiceNamespace"), params.get("ResourceId"),
                                                          params.get("ScalableDimension"), params.get("PolicyName"))
@@ -689,8 +689,6 @@ def _keep_policy_identity(sb, call):
 
 @before(SERVICE, "DeleteScalingPolicy")
 def _delete_unknown_policy(sb, call):
-    from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy
-
     params = call.params
     key = FakeApplicationAutoscalingPolicy.formulate_key(params.get("ServiceNamespace"), params.get("ResourceId"),
                                                          params.get("ScalableDimension"), params.get("PolicyName"))

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum
+from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
 from .hooks import after, area, before
 
@@ -350,8 +350,6 @@ class CloudWatch:
         return self.sb.profile.seconds(min(max(period, 10), 60))
 
     def tick(self, now: float):
-        from moto.cloudwatch.models import cloudwatch_backends
-
         for account_backends in list(cloudwatch_backends.values()):
             for backend in list(account_backends.values()):
                 for alarm in list(backend.alarms.values()):

@@ -371,3 +371,25 @@ def test_alarm_history_records_a_failed_policy_action(env):
     assert items[0]["HistorySummary"].startswith(f"Failed to execute action {policy}.")
     assert json.loads(items[0]["HistoryData"])["actionState"] == "Failed"
     assert env.desired() == 1
+
+
+def test_deleting_the_service_deregisters_its_scalable_target(env):
+    resource = env.create_service(desired=0)
+    env.register(resource, 0, 2)
+    env.step_policy(resource, "up", {"AdjustmentType": "ChangeInCapacity",
+                                     "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]})
+    env.ecs.delete_service(cluster=CLUSTER, service="web", force=True)
+    assert env.aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert env.aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+
+
+@pytest.mark.parametrize("schedule", ["cron(0 18 ? * 6L *)", "cron(0 10 LW * ? *)", "cron(15 9 ? * MON#1 2030-2031)",
+                                      "cron(0/15 8-17 ? JAN-MAR MON-FRI *)", "rate(1 day)", "at(2031-01-01T00:00:00)"])
+def test_aws_schedule_expressions_are_accepted(env, schedule):
+    resource = env.create_service(desired=0)
+    env.register(resource, 0, 1)
+    env.aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="ok", ResourceId=resource,
+                                 ScalableDimension=DIMENSION, Schedule=schedule, ScalableTargetAction={"MinCapacity": 1})
+    [action] = env.aas.describe_scheduled_actions(ServiceNamespace="ecs", ScheduledActionNames=["ok"])[
+        "ScheduledActions"]
+    assert action["Schedule"] == schedule
