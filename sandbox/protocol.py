@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.parse import EC2QueryParser, QueryParser
+from moto.core.utils import get_service_model
 from werkzeug.datastructures import MultiDict
 
 # SigV4 signing names that differ from botocore's service names.
@@ -29,13 +29,13 @@ SIGNING_NAME_TO_SERVICE = {
 }
 ELB_CLASSIC_VERSION = "2012-06-01"
 
-_session = botocore.session.get_session()
 _models: dict[str, Any] = {}
 
 
 def service_model(service: str):
+    """botocore's model as moto wraps it: moto's request parsers need moto's shape classes."""
     if service not in _models:
-        _models[service] = _session.get_service_model(service)
+        _models[service] = get_service_model(service)
     return _models[service]
 
 
