@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 
 import botocore.config
 import pytest
@@ -105,10 +104,8 @@ def test_cli_refuses_busy_port_and_stops_by_pid(tmp_path, sandbox_endpoint):
     assert refused.returncode != 0
     assert "busy" in refused.stderr
 
-    started = time.monotonic()
     out = _run_cli("start", "--port", "0", "--pidfile", str(tmp_path / "sb.pid"))
     assert out.returncode == 0, out.stderr
-    assert time.monotonic() - started < 5  # ready in under 5 s
     pid = int((tmp_path / "sb.pid").read_text())
     endpoint = out.stdout.split()[1]
     assert endpoint.startswith("http://127.0.0.1:")
