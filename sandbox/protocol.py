@@ -90,7 +90,7 @@ def identify(environ: dict, body: bytes) -> Call | None:
             model = service_model(service)
         except Exception:  # an unknown service: let moto answer it
             return None
-        protocol = model.protocol
+        protocol = model.resolved_protocol  # what botocore sends (cloudwatch: json, not cbor)
         try:
             params = json.loads(body or b"{}")
         except ValueError:
@@ -107,19 +107,19 @@ def identify(environ: dict, body: bytes) -> Call | None:
             op_model = model.operation_model(action)
         except Exception:
             return None
-        parser = EC2QueryParser if model.protocol == "ec2" else QueryParser
+        parser = EC2QueryParser if model.resolved_protocol == "ec2" else QueryParser
         try:
             params = parser(op_model).parse(
                 {"values": form, "body": body, "headers": {}, "method": "POST", "url_params": {}, "url_path": "/"}
             )
         except Exception:  # the parser is moto's; never let it break the request
             params = {}
-        return Call(service, action, model.protocol, region, DEFAULT_ACCOUNT_ID, dict(params))
+        return Call(service, action, model.resolved_protocol, region, DEFAULT_ACCOUNT_ID, dict(params))
 
     # REST protocols (route53, lambda, ...): operation unknown without routing; the sandbox
     # only needs the service name for them.
     try:
-        protocol = service_model(service).protocol
+        protocol = service_model(service).resolved_protocol
     except Exception:
         return None
     return Call(service, "", protocol, region, DEFAULT_ACCOUNT_ID, {})

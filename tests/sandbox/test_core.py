@@ -115,3 +115,11 @@ def test_cli_refuses_busy_port_and_stops_by_pid(tmp_path, sandbox_endpoint):
     assert f"stopped pid {pid}" in stopped.stdout
     assert not (tmp_path / "sb.pid").exists()
     assert not SandboxClient(endpoint).is_up()
+
+
+def test_throttle_on_a_json_protocol_service_that_also_speaks_cbor(sandbox):
+    # CloudWatch lists smithy-rpc-v2-cbor first; botocore sends JSON, and the error must be JSON too.
+    sandbox.add_fault({"operation": "cloudwatch:DescribeAlarms"}, "throttle", rate=1.0)
+    with pytest.raises(ClientError) as err:
+        sandbox.aws("cloudwatch", config=NO_RETRY).describe_alarms()
+    assert err.value.response["Error"]["Code"] == "Throttling"
