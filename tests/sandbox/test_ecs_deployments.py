@@ -47,7 +47,7 @@ def service_deployments(env):
 
 
 # -- deployment alarms ---------------------------------------------------------------------
-def put_alarm(sandbox, period=300):
+def put_alarm(sandbox, period=60):
     sandbox.aws("cloudwatch").put_metric_alarm(
         AlarmName=ALARM, Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum",
         Period=period, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
@@ -85,7 +85,7 @@ def test_alarm_in_alarm_during_the_deployment_fails_it_and_rolls_back(env):
 
 def test_deployment_with_alarms_bakes_then_completes(env):
     sandbox = env["sandbox"]
-    put_alarm(sandbox, period=300)
+    put_alarm(sandbox)
     create_service(env, ALARMS, desired=1)
     wait_until(lambda: settled(env), timeout=5)
     env["ecs"].update_service(cluster=CLUSTER, service="api", taskDefinition=env["v2"])
