@@ -104,14 +104,17 @@ def test_deployment_with_alarms_bakes_then_completes(env):
 
 def test_alarm_already_in_alarm_when_the_deployment_starts_is_not_monitored(env):
     sandbox = env["sandbox"]
-    put_alarm(sandbox, period=10)
+    put_alarm(sandbox)
     create_service(env, ALARMS, desired=1)
     wait_until(lambda: settled(env), timeout=5)
     cloudwatch = sandbox.aws("cloudwatch")
-    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="already failing")
+    cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+        {"MetricName": "HTTPCode_Target_5XX_Count", "Value": 100, "Unit": "Count"}])
+    wait_until(lambda: cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "ALARM",
+               timeout=5)
     env["ecs"].update_service(cluster=CLUSTER, service="api", taskDefinition=env["v2"])
-    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="still failing")
     service = wait_until(lambda: settled(env), timeout=5)
+    assert cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "ALARM"
     assert service["deployments"][0]["rolloutState"] == "COMPLETED"
     assert service["deployments"][0]["taskDefinition"] == env["v2"]
 
@@ -167,11 +170,16 @@ def test_blue_green_tests_green_then_switches_the_production_rule_then_stops_blu
     assert weights(env, rule) == {blue: 100, green: 0}
     assert sandbox.alb_request("alb", "/")[1]["task_definition"] == env["v1"]
     # Once green is healthy, the production rule forwards to it; blue keeps running during the bake time.
-    wait_until(lambda: weights(env, rule) == {blue: 0, green: 100}, timeout=5)
-    assert sandbox.alb_request("alb", "/")[1]["task_definition"] == env["v2"]
-    baking = describe(env)
-    assert baking["deployments"][0]["rolloutState"] == "IN_PROGRESS"
-    assert set(registered(env, blue).values()) == {"healthy"}
+    def switched():
+        if weights(env, rule) != {blue: 0, green: 100}:
+            return None
+        return {"blue": registered(env, blue), "rollout": describe(env)["deployments"][0]["rolloutState"],
+                "served": sandbox.alb_request("alb", "/")[1]["task_definition"]}
+
+    at_switch = wait_until(switched, timeout=5)
+    assert at_switch["served"] == env["v2"]
+    assert at_switch["rollout"] == "IN_PROGRESS"
+    assert set(at_switch["blue"].values()) == {"healthy"}
     service = wait_until(lambda: settled(env), timeout=5)
     assert service["deployments"][0]["taskDefinition"] == env["v2"]
     assert wait_until(lambda: registered(env, blue) == {}, timeout=5)
