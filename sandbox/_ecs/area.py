@@ -38,7 +38,10 @@ class EcsArea:
 
     def tick(self, now: float):
         for svc in list(self.services.values()) + self.retired:
-            self.scheduler.tick_service(svc, now)
+            try:
+                self.scheduler.tick_service(svc, now)
+            except Exception:  # one service's bug must not stop the others
+                log.exception("scheduling %s failed", svc.arn)
         self.retired = [s for s in self.retired if s.tasks]
 
     def describe(self) -> dict:

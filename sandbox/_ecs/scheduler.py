@@ -499,7 +499,8 @@ class Scheduler:
         return chosen
 
     def placement_failure(self, svc: Service, deployment: Deployment, provider: str | None) -> str | None:
-        if provider is None and deployment.launch_type not in ("FARGATE",):
+        fargate = deployment.launch_type == "FARGATE" if provider is None else provider in ("FARGATE", "FARGATE_SPOT")
+        if not fargate:  # EC2 capacity: the sandbox runs no container instances
             return (f"(service {svc.name}) was unable to place a task because no container instance met all of "
                     f"its requirements. Reason: {NO_CONTAINER_INSTANCES}")
         if provider == "FARGATE_SPOT" and self.sb.faults.spot_unavailable(svc.cluster_name):

@@ -306,3 +306,18 @@ def test_exec_flag_and_propagated_tags_reach_tasks(env):
     task = env["ecs"].describe_tasks(cluster=CLUSTER, tasks=arn, include=["TAGS"])["tasks"][0]
     assert task["enableExecuteCommand"] is True
     assert task["tags"] == [{"key": "team", "value": "web"}]
+
+
+def test_ec2_launch_type_finds_no_container_instances(env):
+    ecs = env["ecs"]
+    bridge = ecs.register_task_definition(
+        family="legacy", networkMode="bridge",
+        containerDefinitions=[{"name": "web", "image": pullable_image(env["sandbox"], "v1"), "memory": 128}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster=CLUSTER, serviceName="legacy", taskDefinition=bridge, desiredCount=1,
+                       launchType="EC2")
+    expected = ("(service legacy) was unable to place a task because no container instance met all of its "
+                "requirements. Reason: No Container Instances were found in your cluster. For more information, "
+                "see the Troubleshooting section of the Amazon ECS Developer Guide.")
+    service = wait_until(lambda: expected in messages(s := describe(env, "legacy")) and s, timeout=5)
+    assert service["runningCount"] == service["pendingCount"] == 0
