@@ -232,6 +232,7 @@ class Service:
     steady: bool = False
     live_target_groups: dict = field(default_factory=dict)  # BLUE_GREEN: lb index -> production target group
     last_placement_failure: str | None = None
+    unhealthy_replacements: int = 0  # tasks stopped for failed health checks, told with the next start
 
     @property
     def desired_count(self) -> int:

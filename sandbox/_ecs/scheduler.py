@@ -331,6 +331,7 @@ class Scheduler:
                 for target in task.targets:
                     if elb.target_health(svc.region, target.tg_arn, task.ip, target.port) == "unhealthy":
                         batch.unhealthy.append((task.id, target.port, target.tg_arn))
+                        svc.unhealthy_replacements += 1
                         self.stop_task(svc, task, "ServiceSchedulerInitiated",
                                        f"Task failed ELB health checks in (target-group {target.tg_arn})", now,
                                        batch, failed=True)
@@ -339,6 +340,7 @@ class Scheduler:
                   and now - task.started_at >= max(grace, self.seconds(self.profile.task_stable_after))):
                 task.health_status = "UNHEALTHY"
                 batch.container_unhealthy.append(task.id)
+                svc.unhealthy_replacements += 1
                 self.stop_task(svc, task, "ServiceSchedulerInitiated", "Task failed container health checks", now,
                                batch, failed=True)
 
@@ -687,8 +689,12 @@ class EventBatch:
     def flush(self, scheduler: Scheduler, svc: Service, now: float):
         name = svc.name
         if self.started:
-            scheduler.event(svc, f"(service {name}) has started {len(self.started)} tasks: "
-                                 + " ".join(f"(task {i})" for i in self.started) + ".", now)
+            message = (f"(service {name}) has started {len(self.started)} tasks: "
+                       + " ".join(f"(task {i})" for i in self.started) + ".")
+            if svc.unhealthy_replacements:
+                message += f" Amazon ECS replaced {svc.unhealthy_replacements} tasks due to an unhealthy status."
+                svc.unhealthy_replacements = 0
+            scheduler.event(svc, message, now)
         for tg_arn, ids in self.registered.items():
             scheduler.event(svc, f"(service {name}) registered {len(ids)} targets in (target-group {tg_arn})", now)
         for ident, port, tg_arn in self.unhealthy:

@@ -1,6 +1,7 @@
 """Failing deployments in the sandbox's ECS: crashing, unhealthy, unpullable and slow tasks, missing
 secrets, the deployment circuit breaker (threshold, failedTasks, rollback or not) as AWS documents it."""
 
+import re
 import time
 
 import pytest
@@ -227,6 +228,8 @@ def test_unhealthy_targets_are_replaced_and_the_deployment_rolls_back(env):
     messages = [e["message"] for e in service["events"]]
     assert any(m.endswith(f"is unhealthy in (target-group {tg}) due to (reason Health checks failed).")
                for m in messages)
+    assert any(re.fullmatch(r"\(service api\) has started \d+ tasks: .*\. Amazon ECS replaced \d+ tasks due to an "
+                            r"unhealthy status\.", m) for m in messages)
     status, body = sandbox.alb_request("alb", "/")
     assert status == 200 and body["task_definition"] == env["v1"]
 
