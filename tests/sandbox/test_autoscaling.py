@@ -2,7 +2,6 @@
 run by CloudWatch alarms, scheduled actions, Min/Max clamping, scaling activities and moto's filters."""
 
 import json
-import os
 import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -247,8 +246,6 @@ def test_scheduled_rate_action_fires_every_interval(env):
     assert env.activities(resource)[0]["Cause"] == "scheduled action name night was triggered"
 
 
-@pytest.mark.skipif(not os.environ.get("SANDBOX_SLOW_TESTS"),
-                    reason="waits for a real minute boundary (up to 60 s); set SANDBOX_SLOW_TESTS=1")
 def test_cron_action_fires_at_the_next_minute_of_its_time_zone(env):
     resource = env.create_service(desired=1)
     env.register(resource, 0, 5)
@@ -258,8 +255,9 @@ def test_cron_action_fires_at_the_next_minute_of_its_time_zone(env):
         ServiceNamespace="ecs", ScheduledActionName="cron", ResourceId=resource, ScalableDimension=DIMENSION,
         Schedule=f"cron({fire.minute} {fire.hour} ? * * *)", Timezone="Asia/Kolkata",
         ScalableTargetAction={"MinCapacity": 3})
-    env.desired_becomes(3, timeout=65)
-    assert abs(time.time() - fire.timestamp()) < 5
+    # Waits for a real minute boundary (up to 60 s, mostly idle): xdist runs other tests meanwhile.
+    env.desired_becomes(3, timeout=70)
+    assert abs(time.time() - fire.timestamp()) < 10
 
 
 @pytest.mark.parametrize("schedule", ["cron(0 8 * * MON-FRI *)", "cron(0 8 * *)", "rate(0 minutes)",
