@@ -202,3 +202,14 @@ def _decode_token(token: str | None) -> int:
         return int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
     except (ValueError, KeyError, TypeError):
         raise AwsError("InvalidParameterException", "Invalid nextToken.")
+
+
+@after("ecs", "CreateCluster", "DescribeClusters", "PutClusterCapacityProviders", "UpdateCluster", "DeleteCluster")
+def _cluster_lists_always_present(sb, call):
+    # AWS answers empty lists; moto leaves the keys out, which breaks clients that compare them
+    # (community.aws.ecs_cluster reports a change on every run).
+    clusters = call.response.get("clusters") or [call.response.get("cluster") or {}]
+    for cluster in clusters:
+        if cluster:
+            cluster.setdefault("capacityProviders", [])
+            cluster.setdefault("defaultCapacityProviderStrategy", [])

@@ -321,3 +321,12 @@ def test_ec2_launch_type_finds_no_container_instances(env):
                 "see the Troubleshooting section of the Amazon ECS Developer Guide.")
     service = wait_until(lambda: expected in messages(s := describe(env, "legacy")) and s, timeout=5)
     assert service["runningCount"] == service["pendingCount"] == 0
+
+
+def test_a_cluster_without_capacity_providers_lists_them_empty(sandbox):
+    ecs = sandbox.aws("ecs")
+    created = ecs.create_cluster(clusterName="plain")["cluster"]
+    described = ecs.describe_clusters(clusters=["plain"])["clusters"][0]
+    for cluster in (created, described):
+        assert cluster["capacityProviders"] == []
+        assert cluster["defaultCapacityProviderStrategy"] == []
