@@ -106,11 +106,13 @@ def test_cli_refuses_busy_port_and_stops_by_pid(tmp_path, sandbox_endpoint):
 
     out = _run_cli("start", "--port", "0", "--pidfile", str(tmp_path / "sb.pid"))
     assert out.returncode == 0, out.stderr
-    pid = int((tmp_path / "sb.pid").read_text())
-    endpoint = out.stdout.split()[1]
-    assert endpoint.startswith("http://127.0.0.1:")
-    assert SandboxClient(endpoint).is_up()
-    stopped = _run_cli("stop", "--pidfile", str(tmp_path / "sb.pid"))
+    try:
+        pid = int((tmp_path / "sb.pid").read_text())
+        endpoint = out.stdout.split()[1]
+        assert endpoint.startswith("http://127.0.0.1:")
+        assert SandboxClient(endpoint).is_up()
+    finally:  # a failed assertion must not leave a sandbox running
+        stopped = _run_cli("stop", "--pidfile", str(tmp_path / "sb.pid"))
     assert stopped.returncode == 0
     assert f"stopped pid {pid}" in stopped.stdout
     assert not (tmp_path / "sb.pid").exists()
