@@ -17,6 +17,8 @@ PY := $(BIN)/python
 export PATH := $(abspath $(BIN)):$(PATH)
 
 SANDBOX_PORT ?= 4566
+# inventories/local reads it, so Molecule and playbooks follow `make SANDBOX_PORT=...`.
+export ECSOPS_SANDBOX_PORT := $(SANDBOX_PORT)
 SANDBOX_PIDFILE ?= .sandbox/sandbox.pid
 DEMO_PIDFILE := .sandbox/demo.pid
 
