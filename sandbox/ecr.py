@@ -586,16 +586,22 @@ def _indexes_referencing(ecr: EcrArea, name: str, digest: str) -> list[str]:
     return found
 
 
-@before("ecr", "StartImageScan")
-def _start_image_scan(sb, call):
-    ecr = _ecr(sb)
-    repository = _repository(sb, call)
-    image_id = call.params.get("imageId") or {}
+def _existing_digest(ecr, repository, image_id):
+    """The digest `image_id` names in `repository`, or ECR's ImageNotFoundException."""
     digest = _resolve(ecr, repository.name, image_id)
     if digest is None:
         raise AwsError("ImageNotFoundException",
                        f"The image with imageId {_image_id_text(image_id)} does not exist within the repository "
                        f"with name '{repository.name}' in the registry with id '{repository.registry_id}'")
+    return digest
+
+
+@before("ecr", "StartImageScan")
+def _start_image_scan(sb, call):
+    ecr = _ecr(sb)
+    repository = _repository(sb, call)
+    image_id = call.params.get("imageId") or {}
+    digest = _existing_digest(ecr, repository, image_id)
     now = sb.now()
     previous = ecr.scans.get((repository.name, digest))
     if previous and now - previous["started"] < sb.profile.seconds(SCAN_QUOTA_SECONDS):
@@ -613,11 +619,7 @@ def _describe_image_scan_findings(sb, call):
     ecr = _ecr(sb)
     repository = _repository(sb, call)
     image_id = call.params.get("imageId") or {}
-    digest = _resolve(ecr, repository.name, image_id)
-    if digest is None:
-        raise AwsError("ImageNotFoundException",
-                       f"The image with imageId {_image_id_text(image_id)} does not exist within the repository "
-                       f"with name '{repository.name}' in the registry with id '{repository.registry_id}'")
+    digest = _existing_digest(ecr, repository, image_id)
     scan = ecr.scan_state(repository.name, digest)
     if scan is None:
         raise AwsError("ScanNotFoundException",
