@@ -116,13 +116,13 @@ class RegistryClient:
 
     # -- blobs -----------------------------------------------------------------------------
     def blob_exists(self, repository, digest):
-        status, _, _ = self._request("HEAD", f"/v2/{repository}/blobs/{digest}", ok=(200, 404))
+        status, unused_headers, unused_body = self._request("HEAD", f"/v2/{repository}/blobs/{digest}", ok=(200, 404))
         return status == 200
 
     def upload_blob(self, repository, blob):
         """POST an upload, then PUT the whole blob in one streamed request. Returns bytes sent."""
-        _, headers, _ = self._request("POST", f"/v2/{repository}/blobs/uploads/",
-                                      headers={"Content-Length": "0"}, body=b"", ok=(202,))
+        headers = self._request("POST", f"/v2/{repository}/blobs/uploads/",
+                                headers={"Content-Length": "0"}, body=b"", ok=(202,))[1]
         location = headers.get("location")
         if not location:
             raise RegistryError(f"the registry gave no upload location for {blob.digest}")
@@ -131,7 +131,7 @@ class RegistryClient:
         url = f"{location}{separator}digest={quote(blob.digest)}"
         stream = blob.open()
         try:
-            _, headers, _ = self._request(
+            unused_status, headers, unused_body = self._request(
                 "PUT", url, body=stream, ok=(201,),
                 headers={"Content-Type": "application/octet-stream", "Content-Length": str(blob.size)},
             )
@@ -166,7 +166,7 @@ class RegistryClient:
     def put_manifest(self, repository, reference, raw, media_type):
         """PUT the exact manifest bytes; returns the digest after checking Docker-Content-Digest."""
         expected = sha256_digest(raw)
-        _, headers, _ = self._request(
+        unused_status, headers, unused_body = self._request(
             "PUT", f"/v2/{repository}/manifests/{reference}", body=raw, ok=(201,),
             headers={"Content-Type": media_type, "Content-Length": str(len(raw))},
         )
@@ -179,7 +179,7 @@ class RegistryClient:
 
     def get_blob_json(self, repository, digest, limit=4 * 1024 * 1024):
         """A small JSON blob (an image config) by digest, checked against the digest."""
-        _, _, payload = self._request("GET", f"/v2/{repository}/blobs/{digest}")
+        payload = self._request("GET", f"/v2/{repository}/blobs/{digest}")[2]
         if len(payload) > limit or sha256_digest(payload) != digest:
             raise RegistryError(f"blob {digest} in {repository} is not the config it should be")
         return json.loads(payload)

@@ -107,7 +107,7 @@ class FakeRegistry:
 
     def __call__(self, method, url, headers, body, timeout, validate_certs):
         path = url.split("://", 1)[1].partition("/")[2]
-        path, _, query = path.partition("?")
+        path, unused_sep, query = path.partition("?")
         self.log.append((method, "/" + path))
         parts = path.split("/")
         if parts[-2:-1] == ["blobs"] and method in ("HEAD", "GET"):
