@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
+from moto.cloudwatch.models import CloudWatchBackend, MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
 from .hooks import after, area, before
 
@@ -445,6 +445,34 @@ def _json_or_text(text: str):
 
 
 # -- hooks ----------------------------------------------------------------------------------
+def _match_exact_dimension_sets():
+    """GetMetricStatistics matches the exact dimension set, as CloudWatch does.
+
+    moto matches every datum whose dimensions include the requested ones, so RequestCount by
+    LoadBalancer alone also summed the LoadBalancer+TargetGroup datapoints (twice the traffic),
+    and a request without dimensions summed everything. moto's GetMetricData already matches
+    exactly when dimensions are given.
+    """
+    statistics = CloudWatchBackend.get_metric_statistics
+
+    def get_metric_statistics(backend, namespace, metric_name, start_time, end_time, period, stats, dimensions,
+                              unit=None):
+        wanted = sorted((d["Name"], d.get("Value")) for d in dimensions or [])
+        every_datum = backend.get_all_metrics
+        # Runs under the sandbox lock, so shadowing the method on the instance is safe.
+        backend.get_all_metrics = lambda: [
+            datum for datum in every_datum() if sorted((d.name, d.value) for d in datum.dimensions) == wanted]
+        try:
+            return statistics(backend, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit)
+        finally:
+            del backend.get_all_metrics
+
+    CloudWatchBackend.get_metric_statistics = get_metric_statistics
+
+
+_match_exact_dimension_sets()
+
+
 @before("cloudwatch", "PutMetricAlarm")
 def _remember_existing_alarm(sb, call):
     backend = sb.backend("cloudwatch", call.region, call.account)

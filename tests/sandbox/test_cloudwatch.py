@@ -236,3 +236,23 @@ def test_describe_alarms_applies_every_filter(sandbox):
     assert [a["AlarmName"] for a in found] == ["x1"]
     assert [a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNamePrefix="x", StateValue="INSUFFICIENT_DATA")[
         "MetricAlarms"]] == ["x2"]
+
+
+def test_get_metric_statistics_matches_the_exact_dimension_set(sandbox):
+    cw = sandbox.aws("cloudwatch")
+    now = datetime.now(timezone.utc)
+    lb = {"Name": "LoadBalancer", "Value": "app/web/0123456789abcdef"}
+    tg = {"Name": "TargetGroup", "Value": "targetgroup/web/0123456789abcdef"}
+    cw.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+        {"MetricName": "RequestCount", "Dimensions": [lb], "Value": 3.0, "Timestamp": now},
+        {"MetricName": "RequestCount", "Dimensions": [lb, tg], "Value": 3.0, "Timestamp": now}])
+
+    def total(dimensions):
+        points = cw.get_metric_statistics(Namespace="AWS/ApplicationELB", MetricName="RequestCount",
+                                          Dimensions=dimensions, StartTime=now - timedelta(minutes=5),
+                                          EndTime=now + timedelta(minutes=1), Period=60, Statistics=["Sum"])
+        return sum(p["Sum"] for p in points["Datapoints"])
+
+    assert total([lb]) == 3
+    assert total([tg, lb]) == 3
+    assert total([]) == 0  # no datum without dimensions was put

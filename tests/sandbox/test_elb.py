@@ -351,8 +351,6 @@ def test_request_count_per_load_balancer_and_target_group_with_aws_dimensions(sa
     assert dimension_sets == {("LoadBalancer",), ("LoadBalancer", "TargetGroup")}
 
 
-@pytest.mark.xfail(reason="moto's GetMetricStatistics matches any datum whose dimensions include the requested "
-                          "ones; CloudWatch matches the exact dimension set (the CloudWatch area to fix)")
 def test_request_count_by_load_balancer_alone_counts_each_request_once(sandbox, env, scale):
     tg, ids = healthy_instance_group(env, scale, "counted")
     forward_everything_to(env, tg)
