@@ -1,0 +1,63 @@
+"""Write tiny one-layer OCI image layouts: make_images.py <dir> <name>=<created> ...
+
+Deterministic: the same name and created time always give the same digests.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import sys
+import tarfile
+from pathlib import Path
+
+
+def digest_of(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def write_blob(root, data):
+    digest = digest_of(data)
+    path = root / "blobs" / "sha256" / digest.split(":")[1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return digest
+
+
+def write_layout(root, marker, created):
+    content = f"image {marker}\n".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("marker")
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    plain = buf.getvalue()
+    layer = gzip.compress(plain, mtime=0)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "created": created,
+                         "config": {"Cmd": ["/marker"], "Labels": {"marker": marker}},
+                         "rootfs": {"type": "layers", "diff_ids": [digest_of(plain)]}}, sort_keys=True).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": write_blob(root, config),
+                   "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": write_blob(root, layer),
+                    "size": len(layer)}],
+    }).encode()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    index = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                                "digest": write_blob(root, manifest), "size": len(manifest)}]}
+    (root / "index.json").write_text(json.dumps(index))
+    return index["manifests"][0]["digest"]
+
+
+def main():
+    out = Path(sys.argv[1])
+    digests = {}
+    for spec in sys.argv[2:]:
+        name, _, created = spec.partition("=")
+        digests[name] = write_layout(out / name, name, created)
+    print(json.dumps(digests))
+
+
+if __name__ == "__main__":
+    main()

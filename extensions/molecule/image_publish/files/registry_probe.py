@@ -1,0 +1,47 @@
+"""Read-only checks against the sandbox registry, printing JSON (never the token):
+
+  registry_probe.py <endpoint> resolve <repository> <reference>     -> {"status", "digest"}
+  registry_probe.py <endpoint> leaks <file> ...                      -> {"leaks": n, "bytes": m}
+"""
+
+import base64
+import json
+import sys
+import urllib.error
+import urllib.request
+
+import boto3
+
+
+def login(endpoint):
+    ecr = boto3.client("ecr", region_name="us-east-1", endpoint_url=endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    data = ecr.get_authorization_token()["authorizationData"][0]
+    return data["proxyEndpoint"].rstrip("/"), data["authorizationToken"]
+
+
+def main():
+    endpoint, command = sys.argv[1], sys.argv[2]
+    base, token = login(endpoint)
+    if command == "resolve":
+        repository, reference = sys.argv[3], sys.argv[4]
+        request = urllib.request.Request(f"{base}/v2/{repository}/manifests/{reference}", method="GET", headers={
+            "Authorization": "Basic " + token,
+            "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                print(json.dumps({"status": response.status, "digest": response.headers["Docker-Content-Digest"]}))
+        except urllib.error.HTTPError as err:
+            print(json.dumps({"status": err.code, "digest": None}))
+    elif command == "leaks":
+        password = base64.b64decode(token).decode().partition(":")[2]
+        leaks = total = 0
+        for path in sys.argv[3:]:
+            text = open(path, encoding="utf-8", errors="replace").read()
+            total += len(text)
+            leaks += sum(text.count(secret) for secret in (token, password))
+        print(json.dumps({"leaks": leaks, "bytes": total}))
+
+
+if __name__ == "__main__":
+    main()
