@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the ecsops.fargate project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every AWS call the rollout makes, one small function each under ``api_call``."""
+
+from __future__ import annotations
+
+from ansible_collections.ecsops.fargate.plugins.module_utils.api import api_call
+
+
+# --- ECS --------------------------------------------------------------------------------------
+
+@api_call("describe ECS service")
+def describe_service(ecs, cluster, name):
+    """The service (with tags), or None when it does not exist or is INACTIVE."""
+    services = ecs.describe_services(cluster=cluster, services=[name], include=["TAGS"])["services"]
+    service = services[0] if services else None
+    if service is None or service.get("status") == "INACTIVE":
+        return None
+    return service
+
+
+@api_call("describe ECS task definition", missing_codes=["ClientException"])
+def describe_task_definition(ecs, reference):
+    """One revision (ARN, family:revision, or family for the latest ACTIVE), or None."""
+    return ecs.describe_task_definition(taskDefinition=reference)["taskDefinition"]
+
+
+@api_call("register ECS task definition")
+def register_task_definition(ecs, request):
+    return ecs.register_task_definition(**request)["taskDefinition"]
+
+
+@api_call("create ECS service")
+def create_service(ecs, cluster, name, request):
+    return ecs.create_service(cluster=cluster, serviceName=name, **request)["service"]
+
+
+@api_call("update ECS service")
+def update_service(ecs, cluster, name, request):
+    return ecs.update_service(cluster=cluster, service=name, **request)["service"]
+
+
+@api_call("tag ECS service")
+def tag_resource(ecs, arn, tags):
+    ecs.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+
+
+@api_call("untag ECS service")
+def untag_resource(ecs, arn, keys):
+    ecs.untag_resource(resourceArn=arn, tagKeys=list(keys))
+
+
+@api_call("list ECS tasks of a deployment")
+def list_deployment_tasks(ecs, cluster, deployment_id, desired_status):
+    return ecs.list_tasks(cluster=cluster, startedBy=deployment_id, desiredStatus=desired_status)["taskArns"]
+
+
+@api_call("describe ECS tasks")
+def describe_tasks(ecs, cluster, arns):
+    tasks = []
+    for start in range(0, len(arns), 100):
+        tasks.extend(ecs.describe_tasks(cluster=cluster, tasks=arns[start:start + 100])["tasks"])
+    return tasks
+
+
+@api_call("list ECS service deployments")
+def list_successful_deployments(ecs, cluster, name):
+    return ecs.list_service_deployments(cluster=cluster, service=name, status=["SUCCESSFUL"])["serviceDeployments"]
+
+
+@api_call("describe ECS service revisions")
+def describe_service_revisions(ecs, arns):
+    return ecs.describe_service_revisions(serviceRevisionArns=arns)["serviceRevisions"]
+
+
+# --- references the task definition and service name ----------------------------------------
+
+@api_call("describe target groups", missing_codes=["TargetGroupNotFound", "TargetGroupNotFoundException"],
+          missing_value=[])
+def describe_target_groups(elbv2, names=None, arns=None):
+    kwargs = {"Names": names} if names else {"TargetGroupArns": arns}
+    return elbv2.describe_target_groups(**kwargs)["TargetGroups"]
+
+
+@api_call("describe target health")
+def describe_target_health(elbv2, arn):
+    return elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+
+
+@api_call("describe subnets", missing_codes=["InvalidSubnetID.NotFound"])
+def describe_subnets(ec2, ids):
+    return ec2.describe_subnets(SubnetIds=ids)["Subnets"]
+
+
+@api_call("describe security groups", missing_codes=["InvalidGroup.NotFound", "InvalidGroupId.NotFound"])
+def describe_security_groups(ec2, ids):
+    return ec2.describe_security_groups(GroupIds=ids)["SecurityGroups"]
+
+
+@api_call("get SSM parameters")
+def get_parameters(ssm, names):
+    """(parameters, invalid names) without decrypting: only the ARNs are wanted."""
+    response = ssm.get_parameters(Names=names, WithDecryption=False)
+    return response.get("Parameters") or [], response.get("InvalidParameters") or []
+
+
+@api_call("describe Secrets Manager secret", missing_codes=["ResourceNotFoundException"])
+def describe_secret(secretsmanager, secret_id):
+    return secretsmanager.describe_secret(SecretId=secret_id)
+
+
+@api_call("describe CloudWatch log groups")
+def log_group_exists(logs, name):
+    groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    return any(g["logGroupName"] == name for g in groups)
+
+
+@api_call("get IAM role", missing_codes=["NoSuchEntity"])
+def get_role(iam, name):
+    return iam.get_role(RoleName=name)["Role"]
+
+
+@api_call("describe Application Auto Scaling targets")
+def scalable_target_exists(autoscaling, cluster, name):
+    targets = autoscaling.describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{name}"],
+        ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
+    return bool(targets)
