@@ -157,3 +157,16 @@ def test_real_http_through_open_url(tmp_path, source):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_transport_sends_streams_in_large_pieces_and_builds_one_ssl_context():
+    """open_url would create an SSL context per request (~20 ms) and write a file in 8 KiB pieces."""
+    import io
+
+    from ansible_collections.ecsops.fargate.plugins.module_utils import registry
+
+    data = b"x" * (registry.SEND_SIZE * 2 + 5)
+    pieces = list(registry._pieces(io.BytesIO(data)))  # pylint: disable=protected-access
+    assert [len(p) for p in pieces] == [registry.SEND_SIZE, registry.SEND_SIZE, 5]
+    assert b"".join(pieces) == data
+    assert registry._context(False) is registry._context(False)  # pylint: disable=protected-access
