@@ -54,7 +54,7 @@ def main():
     out = Path(sys.argv[1])
     digests = {}
     for spec in sys.argv[2:]:
-        name, _, created = spec.partition("=")
+        name, unused_sep, created = spec.partition("=")
         digests[name] = write_layout(out / name, name, created)
     print(json.dumps(digests))
 
