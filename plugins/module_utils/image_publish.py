@@ -48,14 +48,15 @@ def find_builder(module, preferred="auto"):
             rc, unused_out, err = module.run_command([docker, "info", "--format", "{{.ServerVersion}}"])
             if rc == 0:
                 return "docker", docker
-            tried.append(f"docker CLI found but no engine answers ({(err or '').strip().splitlines()[-1:]})")
+            reason = ((err or "").strip().splitlines() or [f"exit {rc}"])[-1]
+            tried.append(f"docker CLI at {docker} but no engine answers: {reason}")
         else:
-            tried.append("no docker CLI")
+            tried.append("no docker CLI on PATH")
     if preferred in ("auto", "buildah"):
         buildah = module.get_bin_path("buildah")
         if buildah:
             return "buildah", buildah
-        tried.append("no buildah")
+        tried.append("no buildah on PATH")
     raise PublishError(f"cannot build the Dockerfile context: no image builder is available ({'; '.join(tried)}); "
                        f"install buildah or run a Docker engine, or publish an oci_layout or docker_archive")
 
