@@ -187,6 +187,28 @@ def describe_service_deployments(sb, call):
     return {"serviceDeployments": found, "failures": failures}
 
 
+@before("ecs", "DescribeServiceRevisions")
+def describe_service_revisions(sb, call):
+    arns = call.params.get("serviceRevisionArns") or []
+    if not arns:
+        raise AwsError("InvalidParameterException", "serviceRevisionArns cannot be empty.")
+    if len(arns) > 20:
+        raise AwsError("InvalidParameterException", "serviceRevisionArns cannot contain more than 20 elements.")
+    area = _area(sb)
+    # A revision is what a deployment rolled out: every deployment has a record, kept after it drained.
+    revisions = {r.service.revision_arn(r.target): r.target for r in area.records.values()}
+    for svc in area.services.values():
+        revisions.update((svc.revision_arn(d), d) for d in svc.deployments)
+    found, failures = [], []
+    for arn in arns:
+        deployment = revisions.get(arn)
+        if deployment is None:
+            failures.append({"arn": arn, "reason": "MISSING"})
+        else:
+            found.append(render.service_revision(deployment, sb.backend("ecs", call.region)))
+    return {"serviceRevisions": found, "failures": failures}
+
+
 def _epoch(value) -> float:
     return float(value)
 

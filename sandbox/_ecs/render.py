@@ -212,6 +212,33 @@ def service_deployment(r: ServiceDeploymentRecord) -> dict:
     return out
 
 
+def service_revision(d, ecs_backend) -> dict:
+    """DescribeServiceRevisions' view of a deployment: the configuration it rolled out."""
+    svc = d.service
+    task_definition = ecs_backend.describe_task_definition(d.task_definition)
+    out = {
+        "serviceRevisionArn": svc.revision_arn(d),
+        "serviceArn": svc.arn,
+        "clusterArn": svc.cluster_arn,
+        "taskDefinition": d.task_definition,
+        "platformFamily": "Linux",
+        "loadBalancers": d.load_balancers or [],
+        "serviceRegistries": svc.config.get("serviceRegistries") or [],
+        "containerImages": [{"containerName": c["name"], "image": c["image"]}
+                            for c in task_definition.container_definitions],
+        "guardDutyEnabled": False,
+        "createdAt": d.created_at,
+    }
+    if d.capacity_provider_strategy:
+        out["capacityProviderStrategy"] = d.capacity_provider_strategy
+    else:
+        out["launchType"] = d.launch_type or "FARGATE"
+    for key, value in (("platformVersion", d.platform_version), ("networkConfiguration", d.network_configuration)):
+        if value:
+            out[key] = value
+    return out
+
+
 def service_deployment_brief(r: ServiceDeploymentRecord) -> dict:
     out = {
         "serviceDeploymentArn": r.arn,

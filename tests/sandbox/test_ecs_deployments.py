@@ -243,3 +243,24 @@ def test_service_deployments_list_and_describe(env):
     missing = briefs[0]["serviceDeploymentArn"][:-3] + "xyz"
     answer = env["ecs"].describe_service_deployments(serviceDeploymentArns=[missing])
     assert answer["serviceDeployments"] == [] and answer["failures"] == [{"arn": missing, "reason": "MISSING"}]
+
+
+def test_service_revisions_describe_what_each_deployment_rolled_out(env):
+    create_service(env, {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}, desired=1)
+    wait_until(lambda: settled(env), timeout=5)
+    env["ecs"].update_service(cluster=CLUSTER, service="api", taskDefinition=env["v2"])
+    wait_until(lambda: (s := settled(env)) and s["deployments"][0]["taskDefinition"] == env["v2"] and s, timeout=5)
+    briefs, _ = service_deployments(env)
+    arns = [b["targetServiceRevisionArn"] for b in briefs]  # newest first: v2, then v1 (drained, still described)
+    missing = arns[0][:-3] + "xyz"
+    answer = env["ecs"].describe_service_revisions(serviceRevisionArns=arns + [missing])
+    assert [r["taskDefinition"] for r in answer["serviceRevisions"]] == [env["v2"], env["v1"]]
+    newest = answer["serviceRevisions"][0]
+    assert newest["serviceRevisionArn"] == arns[0]
+    assert newest["launchType"] == "FARGATE"
+    assert newest["networkConfiguration"] == awsvpc_configuration(env["network"])
+    assert newest["containerImages"][0]["image"].endswith("/app:v2")
+    assert answer["failures"] == [{"arn": missing, "reason": "MISSING"}]
+    with pytest.raises(Exception) as empty:
+        env["ecs"].describe_service_revisions(serviceRevisionArns=[])
+    assert "InvalidParameterException" in str(empty.value)
