@@ -1,5 +1,8 @@
-"""Write tiny one-layer OCI image layouts: make_images.py <dir> <name>=<created> ...
+"""Write tiny one-layer test images: make_images.py <dir> <name>=<created> ...
 
+A name ending in ``_archive`` gives a ``docker save`` tarball ``<dir>/<name>.tar`` (legacy layout:
+``<id>.json`` config, ``<id>/layer.tar`` uncompressed, ``manifest.json``) and prints its path;
+any other name gives an OCI image layout ``<dir>/<name>`` and prints its manifest digest.
 Deterministic: the same name and created time always give the same digests.
 """
 
@@ -24,14 +27,40 @@ def write_blob(root, data):
     return digest
 
 
-def write_layout(root, marker, created):
+def layer_tar(marker):
     content = f"image {marker}\n".encode()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         info = tarfile.TarInfo("marker")
         info.size = len(content)
         tar.addfile(info, io.BytesIO(content))
-    plain = buf.getvalue()
+    return buf.getvalue()
+
+
+def write_docker_archive(path, marker, created):
+    plain = layer_tar(marker)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "created": created,
+                         "config": {"Cmd": ["/marker"], "Labels": {"marker": marker}},
+                         "rootfs": {"type": "layers", "diff_ids": [digest_of(plain)]}}, sort_keys=True).encode()
+    layer_id = digest_of(plain).split(":")[1]
+    config_name = digest_of(config).split(":")[1] + ".json"
+    files = {
+        config_name: config,
+        f"{layer_id}/layer.tar": plain,
+        "manifest.json": json.dumps([{"Config": config_name, "RepoTags": [f"{marker}:latest"],
+                                      "Layers": [f"{layer_id}/layer.tar"]}]).encode(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return str(path)
+
+
+def write_layout(root, marker, created):
+    plain = layer_tar(marker)
     layer = gzip.compress(plain, mtime=0)
     config = json.dumps({"architecture": "amd64", "os": "linux", "created": created,
                          "config": {"Cmd": ["/marker"], "Labels": {"marker": marker}},
@@ -55,7 +84,10 @@ def main():
     digests = {}
     for spec in sys.argv[2:]:
         name, unused_sep, created = spec.partition("=")
-        digests[name] = write_layout(out / name, name, created)
+        if name.endswith("_archive"):
+            digests[name] = write_docker_archive(out / f"{name}.tar", name, created)
+        else:
+            digests[name] = write_layout(out / name, name, created)
     print(json.dumps(digests))
 
 

@@ -2,6 +2,7 @@
 
   registry_probe.py <endpoint> resolve <repository> <reference>     -> {"status", "digest"}
   registry_probe.py <endpoint> leaks <file> ...                      -> {"leaks": n, "bytes": m}
+  registry_probe.py <endpoint> repository <repository>               -> {"scan_on_push", "lifecycle_policy"}
 """
 
 import base64
@@ -13,15 +14,28 @@ import urllib.request
 import boto3
 
 
+def ecr_client(endpoint):
+    return boto3.client("ecr", region_name="us-east-1", endpoint_url=endpoint,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
 def login(endpoint):
-    ecr = boto3.client("ecr", region_name="us-east-1", endpoint_url=endpoint,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    data = ecr.get_authorization_token()["authorizationData"][0]
+    data = ecr_client(endpoint).get_authorization_token()["authorizationData"][0]
     return data["proxyEndpoint"].rstrip("/"), data["authorizationToken"]
 
 
 def main():
     endpoint, command = sys.argv[1], sys.argv[2]
+    if command == "repository":
+        ecr = ecr_client(endpoint)
+        repository = ecr.describe_repositories(repositoryNames=[sys.argv[3]])["repositories"][0]
+        try:
+            policy = json.loads(ecr.get_lifecycle_policy(repositoryName=sys.argv[3])["lifecyclePolicyText"])
+        except ecr.exceptions.LifecyclePolicyNotFoundException:
+            policy = None
+        print(json.dumps({"scan_on_push": repository["imageScanningConfiguration"]["scanOnPush"],
+                          "lifecycle_policy": policy}))
+        return
     base, token = login(endpoint)
     if command == "resolve":
         repository, reference = sys.argv[3], sys.argv[4]
