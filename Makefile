@@ -1,5 +1,5 @@
 # ecsops.fargate - the two commands a new user needs:
-#   make demo    a deploy against the local AWS sandbox (today: its first steps)
+#   make demo    a deploy against the local AWS sandbox: publish, roll out, upgrade, a bad release rolled back
 #   make test    every test suite and check
 # Both do all the set-up first: apt packages (when missing), .venv from the pinned
 # requirement files, the in-place collection link. Run `make help` for the rest.
@@ -113,16 +113,19 @@ sandbox: setup
 sandbox-stop:
 	$(PY) -m sandbox stop --pidfile $(SANDBOX_PIDFILE)
 
-# The sandbox is stopped by its PID whatever the playbook's outcome (trap on EXIT).
+# The sandbox is stopped by its PID whatever the playbook's outcome (trap on EXIT). The
+# realistic profile: AWS-like durations, ten times faster (see sandbox/README.md).
 demo: setup
-	@$(PY) -m sandbox start --port $(SANDBOX_PORT) --profile fast --pidfile $(DEMO_PIDFILE) || \
+	@$(PY) -m sandbox start --port $(SANDBOX_PORT) --profile realistic --pidfile $(DEMO_PIDFILE) || \
 	  { echo "demo: could not start the sandbox on port $(SANDBOX_PORT) (is 'make sandbox' running? 'make sandbox-stop')"; exit 1; }; \
 	trap '$(PY) -m sandbox stop --pidfile $(DEMO_PIDFILE)' EXIT; \
 	$(BIN)/ansible-playbook playbooks/demo.yml -i inventories/local
 	@echo
-	@echo "make demo: created an ECS cluster, an ECR repository and a log group in the local sandbox"
-	@echo "through one module_defaults group, then stopped the sandbox. The full deploy story (publish"
-	@echo "an image, roll out on Fargate, roll back) comes with later issues: see docs/index.md."
+	@echo "make demo: in the local sandbox (realistic profile), laid a VPC, an ALB, an ECS cluster and a log"
+	@echo "group; published three builds of examples/app to ECR with ecsops.fargate.ecs_image_publish; rolled"
+	@echo "v1 and v2 out with ecsops.fargate.fargate_service_rollout, which waited for each deployment; and saw"
+	@echo "v3 (a crashing build) fail, get rolled back by the circuit breaker, and v2 keep serving. Then it"
+	@echo "stopped the sandbox. Environments, roles and deploy.yml per inventory come next: see docs/index.md."
 
 # --- packaging --------------------------------------------------------------------
 
