@@ -222,9 +222,11 @@ class Rollout:
             described = api.describe_service(self.aws.ecs, self.cluster, self.name) or {"status": "INACTIVE"}
             needs = watch.observe_service(now, described)
             if "stopped_tasks" in needs:
-                arns = api.list_deployment_tasks(self.aws.ecs, self.cluster, watch.watching, "STOPPED")
-                if arns:
-                    watch.observe_stopped_tasks(now, api.describe_tasks(self.aws.ecs, self.cluster, arns))
+                for source in watch.stopped_task_sources():
+                    arns = [a for a in api.list_deployment_tasks(self.aws.ecs, self.cluster, source, "STOPPED")
+                            if a not in watch.seen_stopped]
+                    if arns:
+                        watch.observe_stopped_tasks(now, api.describe_tasks(self.aws.ecs, self.cluster, arns))
             if "targets" in needs:
                 arns = api.list_deployment_tasks(self.aws.ecs, self.cluster, deployment_id, "RUNNING")
                 unknown = [a for a in arns if a not in ips]

@@ -72,7 +72,7 @@ class RolloutWatch:
         self.service_task_definition = None
         self.deployment = None              # the last state seen of the watched deployment
         self._known_events = {e.get("id") for e in known_events}
-        self._seen_stopped = set()
+        self.seen_stopped = set()
         self._failed_tasks = 0
         self._last_counts = None
         self._completed = False
@@ -115,9 +115,11 @@ class RolloutWatch:
                 self.durations.setdefault("first_task_running", self._at(now))
             if len(deployments) == 1 and (mine.get("runningCount") or 0) >= (mine.get("desiredCount") or 0):
                 self.durations.setdefault("old_drained", self._at(now))
-            if (mine.get("failedTasks") or 0) > self._failed_tasks:
-                self._failed_tasks = mine["failedTasks"]
-                needs.add("stopped_tasks")
+        # The failed deployment's tasks keep stopping while ECS rolls it back: count them too.
+        ours = next((d for d in deployments if d.get("id") == self.deployment_id), None)
+        if ours is not None and (ours.get("failedTasks") or 0) > self._failed_tasks:
+            self._failed_tasks = ours["failedTasks"]
+            needs.add("stopped_tasks")
         state = mine.get("rolloutState")
         if state == "FAILED":
             needs.add("stopped_tasks")
@@ -132,7 +134,7 @@ class RolloutWatch:
         elif state == "COMPLETED":
             if self.watching != self.deployment_id:
                 self.rollback_completed = True
-                return self._finish(now, "rolled_back", self.rollout_state_reason)
+                return needs | self._finish_rolled_back(now)
             self._completed = True
             if not self.target_groups:
                 return self._finish(now, "succeeded", mine.get("rolloutStateReason"))
@@ -146,14 +148,18 @@ class RolloutWatch:
             self.backoff.quiet()
         return needs
 
+    def stopped_task_sources(self):
+        """Deployment ids whose stopped tasks to read: ours, and the rollback ECS started, if any."""
+        return [d for d in (self.deployment_id, self.rollback_deployment_id) if d]
+
     def observe_stopped_tasks(self, now, tasks):
-        """Feed DescribeTasks results of the watched deployment's stopped tasks; collects stop reasons."""
+        """Feed DescribeTasks results of the stopped tasks of ``stopped_task_sources()``; collects stop reasons."""
         for task in tasks:
             if task.get("lastStatus") != "STOPPED" and task.get("desiredStatus") != "STOPPED":
                 continue
-            if task.get("taskArn") in self._seen_stopped:
+            if task.get("taskArn") in self.seen_stopped:
                 continue
-            self._seen_stopped.add(task.get("taskArn"))
+            self.seen_stopped.add(task.get("taskArn"))
             reason = stop_reason(task)
             if reason:
                 self.stop_reasons[reason] = self.stop_reasons.get(reason, 0) + 1
@@ -245,17 +251,22 @@ class RolloutWatch:
         self.watching = rollback["id"]
         self.backoff.changed()
 
+    def _finish_rolled_back(self, now):
+        """Rolled back: read the stop reasons one last time (the failed deployment's tasks included)."""
+        self._finish(now, "rolled_back", self.rollout_state_reason)
+        return {"stopped_tasks"}
+
     def _lost(self, now, primary):
         """The watched deployment left DescribeServices."""
         if self.watching != self.deployment_id:
-            return self._finish(now, "rolled_back", self.rollout_state_reason)
+            return self._finish_rolled_back(now)
         if primary is not None and self._rollback_event:
             # ECS rolled back and the failed deployment is already gone: follow the rollback.
             self.rollout_state_reason = self.rollout_state_reason or "ECS rolled the deployment back"
             self._follow_rollback(now, primary)
             if primary.get("rolloutState") == "COMPLETED":
                 self.rollback_completed = True
-                return self._finish(now, "rolled_back", self.rollout_state_reason)
+                return self._finish_rolled_back(now)
             return {"stopped_tasks"}
         return self._finish(now, "superseded", f"deployment {self.deployment_id} is no longer listed; "
                                                f"deployment {(primary or {}).get('id')} is PRIMARY")

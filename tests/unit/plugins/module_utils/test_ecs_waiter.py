@@ -161,3 +161,26 @@ def test_stop_reasons_count_each_task_once():
             "containers": [{"name": "web", "reason": "CannotPullContainerError: not found"}]}
     watch.observe_stopped_tasks(1, [task, task])
     assert watch.stop_reasons == {stop_reason(task): 1}
+
+
+def test_stop_reasons_of_the_failed_deployment_are_still_read_while_following_the_rollback():
+    watch = ecs.RolloutWatch(NEW, started=0, timeout=60)
+    breaker = "ECS deployment circuit breaker: tasks failed to start."
+    needs = watch.observe_service(1, service(
+        deployment(BACK, "PRIMARY", V1), deployment(NEW, "ACTIVE", V2, "FAILED", failed=3, reason=breaker),
+        events=[f"(service api) rolling back to deployment {OLD}."], td=V1))
+    assert watch.watching == BACK and "stopped_tasks" in needs
+    assert watch.stopped_task_sources() == [NEW, BACK]
+    # A fourth task of the failed deployment stops after ECS started the rollback.
+    needs = watch.observe_service(2, service(
+        deployment(BACK, "PRIMARY", V1, running=1), deployment(NEW, "ACTIVE", V2, "FAILED", failed=4, reason=breaker),
+        td=V1))
+    assert "stopped_tasks" in needs
+    # The rollback completes: one last read of the stop reasons.
+    needs = watch.observe_service(3, service(deployment(BACK, "PRIMARY", V1, "COMPLETED", running=2), td=V1))
+    assert watch.outcome == "rolled_back" and needs == {"stopped_tasks"}
+    crashed = [{"taskArn": f"t{i}", "lastStatus": "STOPPED", "stoppedReason": "Essential container in task exited"}
+               for i in range(4)]
+    watch.observe_stopped_tasks(3, crashed)
+    assert watch.stop_reasons == {"Essential container in task exited": 4}
+    assert "(x4)" in watch.message(V1)
