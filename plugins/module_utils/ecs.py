@@ -24,6 +24,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.runner import 
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import ServicePlanError
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import desired_service
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import plan as service_plan
+from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import spot_fallback
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import tag_plan
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.taskdef import TaskDefinitionError
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.taskdef import build as build_task_definition
@@ -43,6 +44,7 @@ __all__ = [
     "ServicePlanError",
     "desired_service",
     "service_plan",
+    "spot_fallback",
     "tag_plan",
     "TaskDefinitionError",
     "build_task_definition",

@@ -366,6 +366,16 @@ options:
         and wait for it. The task still fails.
     type: bool
     default: true
+  spot_fallback:
+    description:
+      - When the deployment places tasks on C(FARGATE_SPOT) and ECS reports that it was unable to place a task
+        because capacity is unavailable, switch the service's capacity provider strategy to C(FARGATE) only
+        (bases and weights added up), start a new deployment and wait for it in what is left of I(wait_timeout).
+        The result reports it under RV(spot_fallback) and a warning says so.
+      - ECS has no such fallback of its own. The next run with a C(FARGATE_SPOT) strategy sees the drift and tries
+        Spot again.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -490,6 +500,28 @@ rolled_back:
   description: Whether the service was rolled back (by ECS, or by this module).
   returned: when a rollout failed, or with state=rolled_back
   type: bool
+spot_fallback:
+  description: The switch from Fargate Spot to FARGATE this run made because Spot capacity was unavailable.
+  returned: when spot_fallback acted
+  type: dict
+  contains:
+    from:
+      description: The capacity provider strategy that could not place the tasks.
+      type: list
+      elements: dict
+    to:
+      description: The strategy the service uses now.
+      type: list
+      elements: dict
+    spot_deployment_id:
+      description: The deployment that could not place its tasks on Fargate Spot.
+      type: str
+    deployment_id:
+      description: The deployment started on FARGATE (also RV(deployment_id)).
+      type: str
+    timeline:
+      description: What the wait saw of the Spot deployment.
+      type: dict
 rollback:
   description: The rollback this module made (deployment id, revision, outcome, timeline).
   returned: when rollback_on_failure acted
@@ -594,6 +626,7 @@ def argument_spec():
         poll_interval=dict(type="float", default=2.0),
         poll_max_interval=dict(type="float", default=10.0),
         rollback_on_failure=dict(type="bool", default=True),
+        spot_fallback=dict(type="bool", default=True),
     )
 
 

@@ -181,7 +181,9 @@ class Rollout:
 
     def wait_and_report(self, result, service, last_good):
         deployment_id = _primary_id(service)
-        watch = self.wait(deployment_id, service)
+        watch = self.wait(deployment_id, service, spot_fallback=self.params.get("spot_fallback", True))
+        if watch.outcome == "spot_fallback":
+            deployment_id, service, watch = self.fall_back(result, service, deployment_id, watch)
         result["deployment_id"] = deployment_id
         result["deployment_outcome"] = watch.outcome
         result["timeline"] = watch.timeline()
@@ -203,6 +205,11 @@ class Rollout:
             result["msg"] = watch.message(watch.service_task_definition)
         else:
             result["message"] = watch.message()
+        if "spot_fallback" in result:
+            note = (f"Fargate Spot could not place deployment {result['spot_fallback']['spot_deployment_id']}'s "
+                    f"tasks: fell back to FARGATE")
+            key = "msg" if result.get("failed") else "message"
+            result[key] = f"{note}; {result[key]}"
         result["revision_now"] = watch.service_task_definition
         final = api.describe_service(self.aws.ecs, self.cluster, self.name)
         result["service"] = _snake(final)
@@ -210,17 +217,43 @@ class Rollout:
             result["revision_now"] = final["taskDefinition"]
         return result
 
-    def wait(self, deployment_id, service):
+    def fall_back(self, result, service, spot_deployment_id, spot_watch):
+        """Fargate Spot could not place the tasks: switch the strategy to FARGATE, redeploy, wait (in what is
+        left of wait_timeout). Returns the new deployment id, the service and its watch."""
+        before = svc.normalise_strategy((spot_watch.deployment or {}).get("capacityProviderStrategy")
+                                        or service.get("capacityProviderStrategy"))
+        after = spot_watch.fallback_strategy
+        service = api.update_service(self.aws.ecs, self.cluster, self.name,
+                                     {"capacityProviderStrategy": after, "forceNewDeployment": True})
+        deployment_id = _primary_id(service)
+        remaining = max(0.0, spot_watch.deadline - self.clock())
+        watch = self.wait(deployment_id, service, timeout=remaining)
+        result["changed"] = True
+        result["spot_fallback"] = {"from": before, "to": after, "spot_deployment_id": spot_deployment_id,
+                                   "deployment_id": deployment_id, "timeline": spot_watch.timeline()}
+        self.warnings.append(f"Fargate Spot capacity was unavailable: deployment {spot_deployment_id} could not "
+                             f"place its tasks; the service now uses capacity provider strategy {after} "
+                             f"(deployment {deployment_id}). The next run with a FARGATE_SPOT strategy tries Spot again.")
+        return deployment_id, service, watch
+
+    def wait(self, deployment_id, service, spot_fallback=False, timeout=None):
         target_groups = sorted({lb["targetGroupArn"] for lb in service.get("loadBalancers") or []
                                 if lb.get("targetGroupArn")})
         backoff = Backoff(self.params["poll_interval"], max(self.params["poll_interval"], self.params["poll_max_interval"]))
-        watch = RolloutWatch(deployment_id, self.clock(), self.params["wait_timeout"], target_groups,
-                             known_events=service.get("events") or [], backoff=backoff)
+        watch = RolloutWatch(deployment_id, self.clock(), self.params["wait_timeout"] if timeout is None else timeout,
+                             target_groups, known_events=service.get("events") or [], backoff=backoff)
         ips = {}
         while True:
             now = self.clock()
             described = api.describe_service(self.aws.ecs, self.cluster, self.name) or {"status": "INACTIVE"}
             needs = watch.observe_service(now, described)
+            if spot_fallback and not watch.done and watch.watching == deployment_id:
+                strategy = svc.spot_fallback((watch.deployment or {}).get("capacityProviderStrategy")
+                                             or described.get("capacityProviderStrategy"),
+                                             watch.spot_unavailable, watch.deployment)
+                if strategy:
+                    watch.fall_back(now, strategy)
+                    return watch
             if "stopped_tasks" in needs:
                 for source in watch.stopped_task_sources():
                     arns = [a for a in api.list_deployment_tasks(self.aws.ecs, self.cluster, source, "STOPPED")

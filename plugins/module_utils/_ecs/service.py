@@ -203,3 +203,32 @@ def tag_plan(current_tags, desired_tags, purge):
 
 def tags_dict(tag_list):
     return {t["key"]: t["value"] for t in tag_list or []}
+
+
+# --- Fargate Spot -> FARGATE fallback ------------------------------------------------------
+
+SPOT = "FARGATE_SPOT"
+
+
+def spot_fallback(strategy, spot_unavailable, deployment):
+    """The FARGATE-only strategy to switch to when Fargate Spot cannot place the deployment's tasks, or None.
+
+    ECS has no fallback of its own: unplaceable Spot tasks are retried for ever, the circuit breaker does
+    not count them, and the deployment stays IN_PROGRESS until the wait times out. Fall back when
+
+    - ``strategy`` (the deployment's capacity provider strategy) places tasks on FARGATE_SPOT,
+    - ``spot_unavailable``: ECS wrote "was unable to place a task. Reason: Capacity is unavailable at this
+      time" since the deployment started, and
+    - ``deployment`` (as DescribeServices lists it) still runs fewer tasks than it wants and has not ended.
+
+    The new strategy puts every task on FARGATE: bases add up, weights add up (at least 1).
+    """
+    strategy = normalise_strategy(strategy)
+    if not spot_unavailable or not deployment or not any(s["capacityProvider"] == SPOT for s in strategy):
+        return None
+    if deployment.get("rolloutState") in ("COMPLETED", "FAILED"):
+        return None
+    if (deployment.get("runningCount") or 0) >= (deployment.get("desiredCount") or 0):
+        return None
+    return [{"capacityProvider": "FARGATE", "base": sum(s["base"] for s in strategy),
+             "weight": max(1, sum(s["weight"] for s in strategy))}]

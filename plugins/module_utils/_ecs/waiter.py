@@ -20,7 +20,9 @@ is a failed rollout. The caller polls and feeds:
 Outcomes: ``succeeded`` (deployment COMPLETED and its tasks healthy in every target group),
 ``failed`` (rolloutState FAILED, no ECS rollback), ``rolled_back`` (ECS rolled it back: circuit
 breaker or alarms; the waiter then follows the rollback deployment to its end), ``superseded``
-(another deployment replaced it), ``timeout``, ``inactive`` (service deleted meanwhile).
+(another deployment replaced it), ``timeout``, ``inactive`` (service deleted meanwhile), and
+``spot_fallback`` (the caller gave up on Fargate Spot through ``fall_back``: not a failure, the
+caller redeploys on FARGATE and watches that deployment).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class RolloutWatch:
         self.rollout_state_reason = None
         self.rollback_deployment_id = None
         self.rollback_completed = None
-        self.spot_unavailable = False
+        self.spot_unavailable = False       # ECS wrote "Capacity is unavailable" since the deployment started
+        self.fallback_strategy = None
         self.events = []                    # [{"at": seconds since start, "message"}], oldest first
         self.samples = []                   # task counts whenever they changed
         self.stop_reasons = {}              # reason -> count
@@ -176,6 +179,11 @@ class RolloutWatch:
         self.durations.setdefault("targets_healthy", self._at(now))
         if self._completed:
             self._finish(now, "succeeded", (self.deployment or {}).get("rolloutStateReason"))
+
+    def fall_back(self, now, strategy):
+        """Stop watching: the caller switches the service from Fargate Spot to ``strategy`` and redeploys."""
+        self.fallback_strategy = strategy
+        self._finish(now, "spot_fallback", "Fargate Spot capacity was unavailable for the deployment's tasks")
 
     def check_timeout(self, now):
         if not self.done and now >= self.deadline:
