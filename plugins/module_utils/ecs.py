@@ -25,6 +25,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import desired_service
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import plan as service_plan
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import spot_fallback
+from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import validate_name as validate_service_name
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.service import tag_plan
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.taskdef import TaskDefinitionError
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.taskdef import build as build_task_definition
@@ -45,6 +46,7 @@ __all__ = [
     "desired_service",
     "service_plan",
     "spot_fallback",
+    "validate_service_name",
     "tag_plan",
     "TaskDefinitionError",
     "build_task_definition",

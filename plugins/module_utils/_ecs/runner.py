@@ -57,6 +57,10 @@ class Rollout:
     # --- entry point ----------------------------------------------------------------------
 
     def run(self):
+        try:
+            svc.validate_name(self.name)
+        except svc.ServicePlanError as e:
+            raise RolloutInputError(str(e)) from e
         if self.params["state"] == "rolled_back":
             return self.roll_back()
         return self.deploy()

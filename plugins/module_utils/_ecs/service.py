@@ -13,6 +13,7 @@ on create; on update only when ``desired_count_on_update`` allows it (see ``plan
 from __future__ import annotations
 
 import copy
+import re
 
 DEPLOYMENT_DEFAULTS = {"maximumPercent": 200, "minimumHealthyPercent": 100}
 BREAKER_DEFAULT = {"enable": False, "rollback": False}
@@ -22,8 +23,18 @@ DEPLOYING_FIELDS = ("taskDefinition", "networkConfiguration", "loadBalancers", "
                     "platformVersion")
 
 
+SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
 class ServicePlanError(ValueError):
     """The requested change is one ECS cannot make to an existing service."""
+
+
+def validate_name(name):
+    """ECS service names: 1 to 255 letters, numbers, hyphens and underscores. Raises ServicePlanError."""
+    if not SERVICE_NAME.match(name or ""):
+        raise ServicePlanError(f"service name '{name}' must be 1 to 255 letters, numbers, hyphens or underscores"
+                               f" (it has {len(name or '')} characters)")
 
 
 def desired_service(params, target_group_arns):

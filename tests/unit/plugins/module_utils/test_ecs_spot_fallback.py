@@ -1,4 +1,4 @@
-"""The Fargate Spot -> FARGATE fallback decision."""
+"""The Fargate Spot -> FARGATE fallback decision, and the service name check."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ def test_the_waiter_sees_the_capacity_event_of_its_deployment_only():
     watch.fall_back(3, strategy)
     assert watch.done and not watch.failed and watch.outcome == "spot_fallback"
     assert watch.fallback_strategy == strategy and watch.durations["total"] == 3
+
+
+@pytest.mark.parametrize("name", ["api", "A_b-9", "x" * 255])
+def test_service_names_ecs_accepts(name):
+    ecs.validate_service_name(name)
+
+
+@pytest.mark.parametrize("name", ["", "x" * 256, "api.v2", "api/v2", "api v2"])
+def test_service_names_ecs_rejects(name):
+    with pytest.raises(ecs.ServicePlanError, match="1 to 255 letters, numbers, hyphens or underscores"):
+        ecs.validate_service_name(name)
