@@ -376,6 +376,18 @@ options:
         Spot again.
     type: bool
     default: true
+  keep_revisions:
+    description:
+      - Housekeeping after a run that did not fail (check mode predicts it) deregisters the ACTIVE revisions of
+        the task definition family beyond the newest I(keep_revisions), oldest first.
+      - A revision in use is never deregistered. In use means the task definition of the service or of any of
+        its deployments (PRIMARY, ACTIVE, rollback) of any service in I(cluster), this one included. Not covered,
+        so kept only by the count, are services in other clusters, tasks started by RunTask or EventBridge
+        schedules, and references in other tools (CodeDeploy app specs, scripts).
+      - Revisions of other families sharing the prefix (C(api-worker) for C(api)) are never touched. The
+        revisions are read with one paged ListTaskDefinitions call, not one describe per revision.
+      - Not given, nothing is deregistered.
+    type: int
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -522,6 +534,11 @@ spot_fallback:
     timeline:
       description: What the wait saw of the Spot deployment.
       type: dict
+deregistered_revisions:
+  description: Revisions deregistered by I(keep_revisions) (in check mode, the ones that would be), oldest first.
+  returned: when keep_revisions is given and the run did not fail
+  type: list
+  elements: str
 rollback:
   description: The rollback this module made (deployment id, revision, outcome, timeline).
   returned: when rollback_on_failure acted
@@ -627,6 +644,7 @@ def argument_spec():
         poll_max_interval=dict(type="float", default=10.0),
         rollback_on_failure=dict(type="bool", default=True),
         spot_fallback=dict(type="bool", default=True),
+        keep_revisions=dict(type="int"),
     )
 
 

@@ -129,3 +129,33 @@ def scalable_target_exists(autoscaling, cluster, name):
         ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{name}"],
         ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
     return bool(targets)
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+@api_call("list ECS task definitions")
+def list_active_revisions(ecs, family):
+    """ARNs of the ACTIVE revisions whose family starts with ``family``, newest first: one paged call
+    (ListTaskDefinitions with familyPrefix and sort DESC), never a DescribeTaskDefinition per revision."""
+    paginator = ecs.get_paginator("list_task_definitions")
+    pages = paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC")
+    return [arn for page in pages for arn in page.get("taskDefinitionArns") or []]
+
+
+@api_call("list ECS services")
+def list_services(ecs, cluster):
+    paginator = ecs.get_paginator("list_services")
+    return [arn for page in paginator.paginate(cluster=cluster) for arn in page.get("serviceArns") or []]
+
+
+@api_call("describe ECS services")
+def describe_services(ecs, cluster, arns):
+    services = []
+    for start in range(0, len(arns), 10):
+        services.extend(ecs.describe_services(cluster=cluster, services=arns[start:start + 10])["services"])
+    return services
+
+
+@api_call("deregister ECS task definition")
+def deregister_task_definition(ecs, arn):
+    return ecs.deregister_task_definition(taskDefinition=arn)["taskDefinition"]

@@ -61,9 +61,37 @@ class Rollout:
             svc.validate_name(self.name)
         except svc.ServicePlanError as e:
             raise RolloutInputError(str(e)) from e
-        if self.params["state"] == "rolled_back":
-            return self.roll_back()
-        return self.deploy()
+        keep = self.params.get("keep_revisions")
+        if keep is not None and keep < 1:
+            raise RolloutInputError(f"keep_revisions must be at least 1, not {keep}")
+        result = self.roll_back() if self.params["state"] == "rolled_back" else self.deploy()
+        if keep is not None and not result.get("failed"):
+            self.housekeeping(result, keep)
+        return result
+
+    # --- housekeeping ----------------------------------------------------------------------
+
+    def housekeeping(self, result, keep):
+        """Deregister the family's ACTIVE revisions beyond the newest ``keep``, except those in use: the
+        task definition of every deployment of every service in the cluster (ours included)."""
+        family = taskdef.family_and_revision(result.get("task_definition_arn"))[0] \
+            or self.params.get("family") or self.name
+        arns = api.list_active_revisions(self.aws.ecs, family)
+        candidates = taskdef.revisions_to_deregister(arns, family, keep, ())
+        if not candidates:
+            result["deregistered_revisions"] = []
+            return
+        services = api.describe_services(self.aws.ecs, self.cluster, api.list_services(self.aws.ecs, self.cluster))
+        in_use = {d.get("taskDefinition") for s in services for d in s.get("deployments") or []}
+        in_use |= {s.get("taskDefinition") for s in services}
+        in_use.discard(None)
+        doomed = taskdef.revisions_to_deregister(arns, family, keep, in_use)
+        if not self.module.check_mode:
+            for arn in doomed:
+                api.deregister_task_definition(self.aws.ecs, arn)
+        result["deregistered_revisions"] = doomed
+        if doomed:
+            result["changed"] = True
 
     def deploy(self):
         try:

@@ -310,3 +310,30 @@ def _diff(a, b, path):
 
 def same(desired, current):
     return not differences(desired, current)
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+def family_and_revision(arn):
+    """('api', 7) from arn:aws:ecs:...:task-definition/api:7 (or api:7); (None, None) otherwise."""
+    name = (arn or "").rsplit("/", 1)[-1]
+    family, revision = name.rpartition(":")[::2]
+    if not family or not revision.isdigit():
+        return None, None
+    return family, int(revision)
+
+
+def revisions_to_deregister(arns, family, keep, in_use):
+    """The ACTIVE revisions of ``family`` to deregister: all but the newest ``keep``, never one in ``in_use``.
+
+    :param arns: ACTIVE task definition ARNs as ListTaskDefinitions(familyPrefix) returns them; other
+        families that share the prefix (``api-worker`` for ``api``) are ignored.
+    :param in_use: task definition ARNs some service still uses (any of its deployments).
+    Returns ARNs, oldest first. Revisions in use still count towards ``keep``.
+    """
+    if keep is None or keep < 1:
+        raise ValueError(f"keep_revisions must be at least 1, not {keep}")
+    mine = sorted((family_and_revision(a)[1], a) for a in arns if family_and_revision(a)[0] == family)
+    newest_first = [pair[1] for pair in reversed(mine)]
+    used = {family_and_revision(a) for a in in_use or ()}
+    return [a for a in reversed(newest_first[keep:]) if family_and_revision(a) not in used]
