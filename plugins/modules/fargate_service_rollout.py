@@ -374,6 +374,7 @@ options:
         The result reports it under RV(spot_fallback) and a warning says so.
       - ECS has no such fallback of its own. The next run with a C(FARGATE_SPOT) strategy sees the drift and tries
         Spot again.
+      - It acts only while the module waits (I(wait=true)), on the deployment this run started.
     type: bool
     default: true
   keep_revisions:
