@@ -27,7 +27,7 @@ def main(argv=None):
     for name in ("serve", "start"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-        cmd.add_argument("--profile", choices=("fast", "realistic"), default="fast")
+        cmd.add_argument("--profile", choices=("fast", "realistic", "realtime"), default="fast")
         cmd.add_argument("--pidfile", default=DEFAULT_PIDFILE if name == "start" else None)
         cmd.add_argument("--registry-port", type=int, default=0,
                          help="the registry's port (default: a free one); fixed, image references survive restarts")

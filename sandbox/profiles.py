@@ -31,4 +31,6 @@ PROFILES = {
     "fast": Profile(name="fast", time_scale=200.0, tick=0.02),
     # AWS-like magnitudes, ten times faster than AWS, for benchmarks and the demo.
     "realistic": Profile(name="realistic", time_scale=10.0, tick=0.1),
+    # AWS's own durations, for benchmarks that measure rates per minute (API calls of a poller).
+    "realtime": Profile(name="realtime", time_scale=1.0, tick=0.25),
 }
