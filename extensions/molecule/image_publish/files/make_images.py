@@ -2,7 +2,9 @@
 
 A name ending in ``_archive`` gives a ``docker save`` tarball ``<dir>/<name>.tar`` (legacy layout:
 ``<id>.json`` config, ``<id>/layer.tar`` uncompressed, ``manifest.json``) and prints its path;
-any other name gives an OCI image layout ``<dir>/<name>`` and prints its manifest digest.
+a name ending in ``_multiarch`` gives an OCI layout whose image is an index over linux/amd64 and
+linux/arm64 (prints the index digest); any other name gives an OCI image layout ``<dir>/<name>``
+and prints its manifest digest.
 Deterministic: the same name and created time always give the same digests.
 """
 
@@ -59,10 +61,11 @@ def write_docker_archive(path, marker, created):
     return str(path)
 
 
-def write_layout(root, marker, created):
-    plain = layer_tar(marker)
+def platform_manifest(root, marker, created, architecture="amd64"):
+    """Write one image's config and layer blobs; return its manifest's descriptor."""
+    plain = layer_tar(f"{marker}-{architecture}")
     layer = gzip.compress(plain, mtime=0)
-    config = json.dumps({"architecture": "amd64", "os": "linux", "created": created,
+    config = json.dumps({"architecture": architecture, "os": "linux", "created": created,
                          "config": {"Cmd": ["/marker"], "Labels": {"marker": marker}},
                          "rootfs": {"type": "layers", "diff_ids": [digest_of(plain)]}}, sort_keys=True).encode()
     manifest = json.dumps({
@@ -72,11 +75,30 @@ def write_layout(root, marker, created):
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": write_blob(root, layer),
                     "size": len(layer)}],
     }).encode()
+    return {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": write_blob(root, manifest),
+            "size": len(manifest), "platform": {"architecture": architecture, "os": "linux"}}
+
+
+def write_layout(root, marker, created):
+    """A single-image layout; returns the image manifest's digest."""
+    descriptor = platform_manifest(root, marker, created)
+    descriptor.pop("platform")
+    return write_index_json(root, descriptor)
+
+
+def write_multiarch_layout(root, marker, created):
+    """A layout whose image is an index over linux/amd64 and linux/arm64; returns the index's digest."""
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": [platform_manifest(root, marker, created, arch) for arch in ("amd64", "arm64")]
+                        }).encode()
+    return write_index_json(root, {"mediaType": "application/vnd.oci.image.index.v1+json",
+                                   "digest": write_blob(root, index), "size": len(index)})
+
+
+def write_index_json(root, descriptor):
     (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                                "digest": write_blob(root, manifest), "size": len(manifest)}]}
-    (root / "index.json").write_text(json.dumps(index))
-    return index["manifests"][0]["digest"]
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [descriptor]}))
+    return descriptor["digest"]
 
 
 def main():
@@ -86,6 +108,8 @@ def main():
         name, unused_sep, created = spec.partition("=")
         if name.endswith("_archive"):
             digests[name] = write_docker_archive(out / f"{name}.tar", name, created)
+        elif name.endswith("_multiarch"):
+            digests[name] = write_multiarch_layout(out / name, name, created)
         else:
             digests[name] = write_layout(out / name, name, created)
     print(json.dumps(digests))

@@ -1,6 +1,6 @@
 """Read-only checks against the sandbox registry, printing JSON (never the token):
 
-  registry_probe.py <endpoint> resolve <repository> <reference>     -> {"status", "digest"}
+  registry_probe.py <endpoint> resolve <repository> <reference>     -> {"status", "digest", "media_type", "children"}
   registry_probe.py <endpoint> leaks <file> ...                      -> {"leaks": n, "bytes": m}
   registry_probe.py <endpoint> repository <repository>               -> {"scan_on_push", "lifecycle_policy"}
 """
@@ -44,7 +44,10 @@ def main():
             "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                print(json.dumps({"status": response.status, "digest": response.headers["Docker-Content-Digest"]}))
+                manifest = json.loads(response.read())
+                print(json.dumps({"status": response.status, "digest": response.headers["Docker-Content-Digest"],
+                                  "media_type": response.headers["Content-Type"],
+                                  "children": [m["digest"] for m in manifest.get("manifests", [])]}))
         except urllib.error.HTTPError as err:
             print(json.dumps({"status": err.code, "digest": None}))
     elif command == "leaks":
