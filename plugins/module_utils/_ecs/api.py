@@ -58,12 +58,14 @@ def list_deployment_tasks(ecs, cluster, deployment_id, desired_status):
     return ecs.list_tasks(cluster=cluster, startedBy=deployment_id, desiredStatus=desired_status)["taskArns"]
 
 
+def _batches(items, size):
+    """Split `items` into the largest lists one describe call accepts."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
 @api_call("describe ECS tasks")
 def describe_tasks(ecs, cluster, arns):
-    tasks = []
-    for start in range(0, len(arns), 100):
-        tasks.extend(ecs.describe_tasks(cluster=cluster, tasks=arns[start:start + 100])["tasks"])
-    return tasks
+    return [task for batch in _batches(arns, 100) for task in ecs.describe_tasks(cluster=cluster, tasks=batch)["tasks"]]
 
 
 @api_call("list ECS service deployments")
@@ -150,10 +152,8 @@ def list_services(ecs, cluster):
 
 @api_call("describe ECS services")
 def describe_services(ecs, cluster, arns):
-    services = []
-    for start in range(0, len(arns), 10):
-        services.extend(ecs.describe_services(cluster=cluster, services=arns[start:start + 10])["services"])
-    return services
+    return [service for batch in _batches(arns, 10)
+            for service in ecs.describe_services(cluster=cluster, services=batch)["services"]]
 
 
 @api_call("deregister ECS task definition")
