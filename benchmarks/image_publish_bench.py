@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -42,7 +41,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / ".collections")]
+sys.path[:0] = [str(REPO), str(REPO / ".collections"), str(REPO / "tests" / "unit" / "plugins" / "module_utils")]
 
 import boto3  # noqa: E402
 
@@ -51,21 +50,10 @@ from ansible_collections.ecsops.fargate.plugins.module_utils import image_publis
 from ansible_collections.ecsops.fargate.plugins.module_utils import image_source  # noqa: E402
 from ansible_collections.ecsops.fargate.plugins.module_utils.registry import RegistryClient  # noqa: E402
 from ansible_collections.ecsops.fargate.plugins.module_utils.registry import registry_login  # noqa: E402
+from oci_images import digest_of, write_blob  # noqa: E402  (the unit tests' image writers)
 
 RATIO_TARGET = 1.3
 REGION = "us-east-1"
-
-
-def digest_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def write_blob(root: Path, data: bytes) -> str:
-    digest = digest_of(data)
-    path = root / "blobs" / "sha256" / digest.split(":")[1]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return digest
 
 
 def write_layout(root: Path, size_mb: int, marker: str) -> tuple[str, int]:
