@@ -252,6 +252,27 @@ options:
         description: Port of that container; must be one of its I(ports).
         type: int
         required: true
+  service_registries:
+    description:
+      - Cloud Map services the tasks register in, so other services reach them by name (C(backend.dev.local)).
+      - ECS takes at most one. An empty list removes the registration; not given, it is left alone.
+      - Adding, changing or removing it starts a new deployment.
+    type: list
+    elements: dict
+    suboptions:
+      registry_arn:
+        description: ARN of the Cloud Map service (C(arn:aws:servicediscovery:<region>:<account>:service/srv-...)).
+        type: str
+        required: true
+      container_name:
+        description: Container whose address is registered (needed only for SRV records).
+        type: str
+      container_port:
+        description: Port registered with I(container_name) (SRV records only).
+        type: int
+      port:
+        description: Port registered for SRV records when no container is named.
+        type: int
   health_check_grace_period:
     description: Seconds ECS ignores failing load balancer health checks after a task starts.
     type: int
@@ -627,6 +648,9 @@ def argument_spec():
         load_balancers=dict(type="list", elements="dict", options=dict(
             target_group=dict(type="str", required=True), container_name=dict(type="str", required=True),
             container_port=dict(type="int", required=True))),
+        service_registries=dict(type="list", elements="dict", options=dict(
+            registry_arn=dict(type="str", required=True), container_name=dict(type="str"),
+            container_port=dict(type="int"), port=dict(type="int"))),
         health_check_grace_period=dict(type="int"),
         deployment=dict(type="dict", options=deployment),
         capacity_provider_strategy=dict(type="list", elements="dict", options=dict(

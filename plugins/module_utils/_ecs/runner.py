@@ -59,6 +59,7 @@ class Rollout:
     def run(self):
         try:
             svc.validate_name(self.name)
+            svc.validate_registries(self.params.get("service_registries"))
         except svc.ServicePlanError as e:
             raise RolloutInputError(str(e)) from e
         keep = self.params.get("keep_revisions")

@@ -20,10 +20,11 @@ BREAKER_DEFAULT = {"enable": False, "rollback": False}
 
 # Fields that start a new deployment when changed (UpdateService then needs no forceNewDeployment).
 DEPLOYING_FIELDS = ("taskDefinition", "networkConfiguration", "loadBalancers", "capacityProviderStrategy",
-                    "platformVersion")
+                    "platformVersion", "serviceRegistries")
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+REGISTRY_ARN = re.compile(r"^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:service/srv-[a-z0-9]+$")
 
 
 class ServicePlanError(ValueError):
@@ -54,6 +55,10 @@ def desired_service(params, target_group_arns):
             ({"targetGroupArn": target_group_arns[lb["target_group"]], "containerName": lb["container_name"],
               "containerPort": lb["container_port"]} for lb in params["load_balancers"]),
             key=_lb_key)
+    if params.get("service_registries") is not None:
+        out["serviceRegistries"] = normalise_registries(
+            [{"registryArn": r["registry_arn"], "containerName": r.get("container_name"),
+              "containerPort": r.get("container_port"), "port": r.get("port")} for r in params["service_registries"]])
     if params.get("health_check_grace_period") is not None:
         out["healthCheckGracePeriodSeconds"] = params["health_check_grace_period"]
     deployment = deployment_configuration(params.get("deployment") or {})
@@ -96,6 +101,24 @@ def deployment_configuration(args):
     return out
 
 
+def validate_registries(registries):
+    """ECS takes one Cloud Map service per service, by ARN. Raises ServicePlanError."""
+    if len(registries or []) > 1:
+        raise ServicePlanError(f"service_registries: ECS takes at most one service registry, {len(registries)} given")
+    for registry in registries or []:
+        if not REGISTRY_ARN.match(registry["registry_arn"]):
+            raise ServicePlanError(f"service_registries: '{registry['registry_arn']}' is not a Cloud Map service ARN"
+                                   f" (arn:aws:servicediscovery:<region>:<account>:service/srv-...)")
+        if registry.get("port") is not None and registry.get("container_port") is not None:
+            raise ServicePlanError("service_registries: give port or container_name/container_port, not both")
+
+
+def normalise_registries(registries):
+    """serviceRegistries without unset keys, in a stable order."""
+    return sorted(({k: v for k, v in r.items() if v is not None} for r in registries or []),
+                  key=lambda r: r.get("registryArn") or "")
+
+
 def _lb_key(lb):
     return (lb.get("targetGroupArn") or "", lb.get("containerName") or "", lb.get("containerPort") or 0)
 
@@ -118,6 +141,7 @@ def current_fields(service):
     out["loadBalancers"] = sorted(({"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"),
                                     "containerPort": lb.get("containerPort")}
                                    for lb in service.get("loadBalancers") or []), key=_lb_key)
+    out["serviceRegistries"] = normalise_registries(service.get("serviceRegistries"))
     out["healthCheckGracePeriodSeconds"] = service.get("healthCheckGracePeriodSeconds") or 0
     out["deploymentConfiguration"] = copy.deepcopy(service.get("deploymentConfiguration") or {})
     if service.get("capacityProviderStrategy"):

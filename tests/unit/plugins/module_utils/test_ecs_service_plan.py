@@ -143,3 +143,34 @@ def test_tags_added_changed_and_purged():
     assert plan == {"add": {"team": "b", "env": "dev"}, "remove": ["old"]}
     assert ecs.tag_plan({"old": "x"}, {"env": "dev"}, purge=False)["remove"] == []
     assert ecs.tag_plan({"old": "x"}, None, purge=True) == {"add": {}, "remove": []}
+
+
+REGISTRY = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123"
+
+
+def test_service_registry_added_starts_a_deployment():
+    desired = svc.desired_service(args(service_registries=[{"registry_arn": REGISTRY}]), {"api": TG})
+    plan = svc.plan(described(), desired, TD)
+    assert plan["request"] == {"serviceRegistries": [{"registryArn": REGISTRY}]}
+    assert plan["changes"]["serviceRegistries"] == {"before": [], "after": [{"registryArn": REGISTRY}]}
+    assert svc.starts_deployment(plan["request"])
+
+
+def test_service_registry_in_place_is_no_change():
+    desired = svc.desired_service(args(service_registries=[{"registry_arn": REGISTRY}]), {"api": TG})
+    assert svc.plan(described(serviceRegistries=[{"registryArn": REGISTRY}]), desired, TD)["action"] == "none"
+
+
+def test_service_registries_unset_are_left_alone():
+    desired = svc.desired_service(args(), {"api": TG})
+    assert svc.plan(described(serviceRegistries=[{"registryArn": REGISTRY}]), desired, TD)["action"] == "none"
+
+
+@pytest.mark.parametrize("registries, message", [
+    ([{"registry_arn": REGISTRY}, {"registry_arn": REGISTRY + "x"}], "at most one"),
+    ([{"registry_arn": "srv-abc123"}], "is not a Cloud Map service ARN"),
+    ([{"registry_arn": REGISTRY, "port": 80, "container_port": 80}], "not both"),
+])
+def test_bad_service_registries_are_refused(registries, message):
+    with pytest.raises(svc.ServicePlanError, match=message):
+        svc.validate_registries(registries)
