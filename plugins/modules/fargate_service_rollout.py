@@ -26,8 +26,10 @@ options:
   state:
     description:
       - C(present) deploys the arguments; C(rolled_back) returns the service to an earlier revision.
+      - C(absent) deletes the service (ECS stops its tasks) and, with I(wait), waits until it is INACTIVE.
+        Target groups, task definitions, log groups and alarms stay.
     type: str
-    choices: [present, rolled_back]
+    choices: [present, rolled_back, absent]
     default: present
   cluster:
     description: Name or ARN of the ECS cluster.
@@ -477,26 +479,32 @@ EXAMPLES = r"""
     name: api
     state: rolled_back
     revision: "41"
+
+- name: Remove a service (its tasks stop; the target group and task definitions stay)
+  ecsops.fargate.fargate_service_rollout:
+    cluster: prod
+    name: api
+    state: absent
 """
 
 RETURN = r"""
 task_definition_arn:
   description: The revision deployed (in check mode, a placeholder when a new revision would be registered).
-  returned: always
+  returned: unless I(state=absent)
   type: str
 task_definition_registered:
   description: Whether a new revision was (or would be) registered.
-  returned: always
+  returned: unless I(state=absent)
   type: bool
 task_definition_differences:
   description: Fields in which the arguments differ from the service's current revision.
-  returned: always
+  returned: unless I(state=absent)
   type: list
   elements: str
   sample: ["cpu", "containerDefinitions[web].image"]
 service_changes:
   description: Service fields changed (or that would change), each with C(before) and C(after).
-  returned: always
+  returned: unless I(state=absent)
   type: dict
 service:
   description: The service as DescribeServices returns it after the run, in snake_case.
@@ -626,7 +634,7 @@ def argument_spec():
         bake_time_minutes=dict(type="int"),
     )
     return dict(
-        state=dict(type="str", choices=["present", "rolled_back"], default="present"),
+        state=dict(type="str", choices=["present", "rolled_back", "absent"], default="present"),
         cluster=dict(type="str", required=True),
         name=dict(type="str", required=True, aliases=["service"]),
         family=dict(type="str"),

@@ -43,6 +43,12 @@ def update_service(ecs, cluster, name, request):
     return ecs.update_service(cluster=cluster, service=name, **request)["service"]
 
 
+@api_call("delete ECS service", missing_codes=["ServiceNotFoundException"])
+def delete_service(ecs, cluster, name):
+    """DeleteService with force: ECS stops the tasks itself (the service is DRAINING, then INACTIVE)."""
+    return ecs.delete_service(cluster=cluster, service=name, force=True)["service"]
+
+
 @api_call("tag ECS service")
 def tag_resource(ecs, arn, tags):
     ecs.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])

@@ -65,7 +65,8 @@ class Rollout:
         keep = self.params.get("keep_revisions")
         if keep is not None and keep < 1:
             raise RolloutInputError(f"keep_revisions must be at least 1, not {keep}")
-        result = self.roll_back() if self.params["state"] == "rolled_back" else self.deploy()
+        state = self.params["state"]
+        result = {"rolled_back": self.roll_back, "absent": self.remove}.get(state, self.deploy)()
         if keep is not None and not result.get("failed"):
             self.housekeeping(result, keep)
         return result
@@ -161,6 +162,39 @@ class Rollout:
             result["deployment_id"] = _primary_id(service) if started else None
             return result
         return self.wait_and_report(result, service, previous_td if previous_good else None)
+
+    # --- removal -------------------------------------------------------------------------
+
+    def remove(self):
+        """Delete the service (its tasks stop; target groups, task definitions and alarms stay) and wait
+        until ECS reports it INACTIVE, so a service of the same name can be created right after."""
+        current = api.describe_service(self.aws.ecs, self.cluster, self.name)
+        result = {"changed": current is not None and current.get("status") != "DRAINING",
+                  "service": _snake(current)}
+        if current is None:
+            return result
+        if result["changed"]:
+            result["diff"] = {"before": {"service": self.name, "status": current.get("status")},
+                              "after": {"service": self.name, "status": "INACTIVE"}}
+            if self.module.check_mode:
+                return result
+            api.delete_service(self.aws.ecs, self.cluster, self.name)
+        if not self.params["wait"]:
+            return result
+        backoff = Backoff(self.params["poll_interval"], max(self.params["poll_interval"], self.params["poll_max_interval"]))
+        deadline = self.clock() + self.params["wait_timeout"]
+        while True:
+            described = api.describe_service(self.aws.ecs, self.cluster, self.name)
+            if described is None:
+                result["service"] = {}
+                return result
+            if self.clock() >= deadline:
+                result.update(failed=True, service=_snake(described),
+                              msg=f"service {self.name} still {described.get('status')} with "
+                                  f"{described.get('runningCount')} running task(s) after {self.params['wait_timeout']} s")
+                return result
+            self.sleep(min(backoff.current, max(0.0, deadline - self.clock())))
+            backoff.quiet()
 
     # --- explicit rollback ---------------------------------------------------------------
 

@@ -121,13 +121,17 @@ class FakeECS:
             return Pages([{"taskDefinitionArns": self.listed[:2]}, {"taskDefinitionArns": self.listed[2:]}])
         return Pages([{"serviceArns": [s["serviceArn"] for s in self.services]}])
 
+    def delete_service(self, cluster, service, force):
+        self._call("delete_service", service=service, force=force)
+        return {"service": dict(self.script[0], status="DRAINING")}
+
     def deregister_task_definition(self, taskDefinition):
         self._call("deregister_task_definition", taskDefinition=taskDefinition)
         return {"taskDefinition": {"taskDefinitionArn": taskDefinition, "status": "INACTIVE"}}
 
     def writes(self):
         return [c for c in self.calls if c[0] in ("register_task_definition", "update_service",
-                                                  "deregister_task_definition")]
+                                                  "deregister_task_definition", "delete_service")]
 
 
 class Clients:
@@ -291,3 +295,32 @@ def test_keep_revisions_below_one_is_refused_before_any_call():
     with pytest.raises(ecs.RolloutInputError, match="at least 1"):
         rollout(Module(keep_revisions=0), fake).run()
     assert fake.calls == []
+
+
+def test_absent_deletes_with_force_and_waits_until_inactive():
+    active = service(TD.format(1))
+    fake = FakeECS([active, dict(active, status="DRAINING", runningCount=2), dict(active, status="INACTIVE")])
+    result = rollout(Module(state="absent"), fake).run()
+    assert result["changed"] and result["service"] == {}
+    assert fake.writes() == [("delete_service", {"service": "api", "force": True})]
+    assert [c[0] for c in fake.calls].count("describe_services") == 3
+
+
+def test_absent_on_a_missing_service_changes_nothing():
+    fake = FakeECS([dict(service(TD.format(1)), status="INACTIVE")])
+    result = rollout(Module(state="absent"), fake).run()
+    assert not result["changed"] and fake.writes() == []
+
+
+def test_absent_in_check_mode_writes_nothing_and_shows_the_diff():
+    fake = FakeECS([service(TD.format(1))])
+    result = rollout(Module(check_mode=True, state="absent"), fake).run()
+    assert result["changed"] and fake.writes() == []
+    assert result["diff"]["after"] == {"service": "api", "status": "INACTIVE"}
+
+
+def test_absent_that_does_not_drain_in_time_fails_with_the_count():
+    draining = dict(service(TD.format(1)), status="DRAINING", runningCount=1)
+    fake = FakeECS([draining])
+    result = rollout(Module(state="absent", wait_timeout=5), fake).run()
+    assert result["failed"] and "still DRAINING with 1 running task(s) after 5 s" in result["msg"]
