@@ -1,17 +1,18 @@
 """Build the demo app's image as an OCI image layout, no Docker engine needed.
 
-    python examples/build_image.py <layout dir> <version>
+    python examples/build_image.py <layout dir> <version> [--service api|web] [--port N]
 
-One layer holds examples/app/ under /srv plus /srv/VERSION; the config records the build time,
+The Python-only twin of examples/app/Dockerfile: one layer holds examples/app/ under /srv plus
+/srv/VERSION; the config runs it as user 10001 with SERVICE and PORT set, and records the build time,
 which ecs_image_publish uses to move aliases forward only. Prints the layout's path.
 """
 
+import argparse
 import datetime
 import gzip
 import hashlib
 import io
 import json
-import sys
 import tarfile
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def blob(root: Path, data: bytes, media_type: str) -> dict:
 
 
 def layer(version: str) -> bytes:
-    files = {f"srv/{p.name}": p.read_bytes() for p in sorted(APP.iterdir()) if p.is_file()}
+    files = {f"srv/{p.name}": p.read_bytes() for p in sorted(APP.iterdir()) if p.is_file() and p.name != "Dockerfile"}
     files["srv/VERSION"] = f"{version}\n".encode()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -37,12 +38,14 @@ def layer(version: str) -> bytes:
     return buf.getvalue()
 
 
-def build(out: Path, version: str) -> Path:
+def build(out: Path, version: str, service: str = "api", port: int = 8000) -> Path:
     plain = layer(version)
     created = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": created,
-        "config": {"Cmd": ["/srv/serve"], "User": "1000", "ExposedPorts": {"8080/tcp": {}},
+        "config": {"Cmd": ["python", "/srv/server.py"], "User": "10001", "WorkingDir": "/srv",
+                   "Env": [f"SERVICE={service}", f"PORT={port}", "PYTHONUNBUFFERED=1"],
+                   "ExposedPorts": {f"{port}/tcp": {}},
                    "Labels": {"org.opencontainers.image.version": version}},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(plain).hexdigest()]},
     }, sort_keys=True).encode()
@@ -59,4 +62,10 @@ def build(out: Path, version: str) -> Path:
 
 
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1]), sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("layout", type=Path)
+    parser.add_argument("version")
+    parser.add_argument("--service", default="api")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    print(build(args.layout, args.version, args.service, args.port))
