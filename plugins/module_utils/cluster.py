@@ -20,6 +20,11 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.plan impor
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.plan import desired_state
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.plan import discoverable_services
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.plan import plan
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import RolesInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import desired_roles
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import plan_role
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles_runner import RolesRun
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles_runner import run_module as run_roles_module
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.runner import ClusterRun
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.runner import run_module
 from ansible_collections.ecsops.fargate.plugins.module_utils.cloudmap import OperationFailed
@@ -28,8 +33,13 @@ __all__ = [
     "ClusterInputError",
     "ClusterRun",
     "OperationFailed",
+    "RolesInputError",
+    "RolesRun",
     "desired_state",
     "discoverable_services",
+    "desired_roles",
     "plan",
+    "plan_role",
     "run_module",
+    "run_roles_module",
 ]
