@@ -24,6 +24,7 @@ alarms treat missing data"):
 import calendar
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -168,27 +169,73 @@ def _datum_matches(datum, spec: MetricSpec) -> bool:
     return tuple(sorted((d.name, d.value) for d in datum.dimensions)) == spec.dimensions
 
 
+_SUM_TERM = re.compile(r"^\s*(?:FILL\(\s*([a-z][A-Za-z0-9_]*)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)|([a-z][A-Za-z0-9_]*))\s*$")
+
+
+def alarm_sum_expression(alarm) -> list | None:
+    """[(MetricSpec, fill value or None)] for a metric math alarm whose returned expression is a sum of its
+    MetricStat queries, each plain (``m1``) or filled (``FILL(m1, 0)``); None for any other math."""
+    queries = alarm.metric_data_queries or []
+    if alarm.metric_name or len(queries) < 2:
+        return None
+    returned = [q for q in queries if str(q.return_data).lower() != "false"]
+    if len(returned) != 1 or not returned[0].expression:
+        return None
+    stats = {q.id: q.metric_stat for q in queries if q.metric_stat is not None}
+    terms = []
+    for part in returned[0].expression.split("+"):
+        match = _SUM_TERM.match(part)
+        ident = match and (match.group(1) or match.group(3))
+        if not ident or ident not in stats:
+            return None
+        stat = stats[ident]
+        dims = tuple(sorted((d.name, d.value) for d in stat.metric.dimensions))
+        statistic, extended = (None, stat.stat) if str(stat.stat).startswith("p") else (stat.stat, None)
+        spec = MetricSpec(stat.metric.namespace, stat.metric.metric_name, dims, statistic, extended, stat.unit,
+                          int(stat.period))
+        terms.append((spec, float(match.group(2)) if match.group(1) else None))
+    return terms if len({spec.period for spec, _ in terms}) == 1 else None
+
+
+def _bucketed(spec: MetricSpec, metric_data: list, now: float, span: int) -> tuple[list, list]:
+    """The datapoints of each period of the range (index 0: the most recent) and their statistic."""
+    buckets = [[] for _ in range(span)]
+    for datum in metric_data:
+        if not _datum_matches(datum, spec):
+            continue
+        age = now - epoch(datum.timestamp)
+        if 0 <= age < span * spec.period:
+            buckets[int(age // spec.period)].append(datum)
+    return buckets, [statistic_of(bucket, spec.statistic, spec.extended) for bucket in buckets]
+
+
 def evaluate(alarm, metric_data: list, now: float) -> Evaluation | None:
     """Evaluate a metric alarm as CloudWatch does; None when the alarm is not one we can evaluate."""
     spec = alarm_metric(alarm)
+    terms = alarm_sum_expression(alarm) if spec is None else None
     operator = OPERATORS.get(alarm.comparison_operator)
-    if spec is None or operator is None or alarm.threshold is None or spec.period <= 0:
+    if (spec is None and terms is None) or operator is None or alarm.threshold is None:
+        return None
+    period = spec.period if spec else terms[0][0].period
+    if period <= 0:
         return None
     breaches, wording = operator
     threshold = float(alarm.threshold)
     n = int(alarm.evaluation_periods)
     m = int(alarm.datapoints_to_alarm or n)
     span = n + EXTRA_PERIODS
-    period = spec.period
 
-    buckets = [[] for _ in range(span)]  # index 0: the most recent period
-    for datum in metric_data:
-        if not _datum_matches(datum, spec):
-            continue
-        age = now - epoch(datum.timestamp)
-        if 0 <= age < span * period:
-            buckets[int(age // period)].append(datum)
-    values = [statistic_of(bucket, spec.statistic, spec.extended) for bucket in buckets]
+    if spec is not None:
+        buckets, values = _bucketed(spec, metric_data, now, span)
+    else:
+        # Metric math on time series: FILL gives every period of the range a value; a sum has a
+        # value only where every term has one.
+        series = [(_bucketed(term, metric_data, now, span), fill) for term, fill in terms]
+        values = []
+        for k in range(span):
+            parts = [vals[k] if vals[k] is not None else fill for (_, vals), fill in series]
+            values.append(None if any(p is None for p in parts) else float(sum(parts)))
+        spec, buckets = terms[0][0], series[0][0][0]
     real = [(k, v) for k, v in enumerate(values) if v is not None]
     missing = alarm.treat_missing_data or "missing"
 
@@ -346,7 +393,8 @@ class CloudWatch:
 
     def _interval(self, alarm) -> float:
         spec = alarm_metric(alarm)
-        period = spec.period if spec else 60
+        terms = alarm_sum_expression(alarm) if spec is None else None
+        period = spec.period if spec else terms[0][0].period if terms else 60
         return self.sb.profile.seconds(min(max(period, 10), 60))
 
     def tick(self, now: float):
