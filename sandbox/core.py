@@ -15,7 +15,7 @@ from .profiles import PROFILES
 log = logging.getLogger("sandbox")
 
 # Importing a behaviour module registers its hooks, areas and routes.
-BEHAVIOUR_MODULES = ("validation", "ecs", "elb", "cloudwatch", "autoscaling", "ecr")
+BEHAVIOUR_MODULES = ("validation", "ecs", "elb", "cloudwatch", "autoscaling", "ecr", "cloudmap")
 
 
 def load_behaviour():
