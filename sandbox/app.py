@@ -35,8 +35,11 @@ class SandboxApp:
         call = identify(environ, body)
         if call is None:
             with self.sandbox.lock:
+                if environ.get("HTTP_AUTHORIZATION"):  # a signed AWS request of a service the sandbox cannot name
+                    self.sandbox.count_call(None)
                 return _respond(start_response, *self._moto(environ))
         with self.sandbox.lock:
+            self.sandbox.count_call(call)
             try:
                 return _respond(start_response, *self._aws(call, environ))
             except AwsError as exc:
@@ -102,6 +105,12 @@ class SandboxApp:
                 if path == "/_sandbox/reset" and method == "POST":
                     sb.reset()
                     return _json(start_response, 200, {"reset": True})
+                if path == "/_sandbox/calls":
+                    if method == "GET":
+                        return _json(start_response, 200, sb.call_counts())
+                    if method == "DELETE":
+                        sb.calls.clear()
+                        return _json(start_response, 200, sb.call_counts())
                 if path == "/_sandbox/faults":
                     if method == "GET":
                         return _json(start_response, 200, {"faults": sb.faults.list()})

@@ -60,6 +60,13 @@ class SandboxClient:
     def clear_faults(self):
         return self._ok("DELETE", "/_sandbox/faults")
 
+    def calls(self) -> dict:
+        """AWS API requests received since start, reset or clear_calls: {total, by_operation}."""
+        return self._ok("GET", "/_sandbox/calls")
+
+    def clear_calls(self) -> dict:
+        return self._ok("DELETE", "/_sandbox/calls")
+
     def alb_request(self, load_balancer: str, path: str = "/", host: str | None = None):
         """Play one client request through an ALB: (status, body)."""
         headers = {"Host": host} if host else {}

@@ -4,6 +4,7 @@ import logging
 import threading
 import time
 import traceback
+from collections import Counter
 
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -64,6 +65,7 @@ class Sandbox:
         self.host = host
         self.port = port  # set by the server once bound
         self.faults = FaultStore()
+        self.calls = Counter()  # AWS API requests received, by "<service>:<Operation>" (GET /_sandbox/calls)
         self.areas = {name: cls(self) for name, cls in hooks.AREAS.items()}
         self._stop = threading.Event()
         self._thread = None
@@ -116,9 +118,21 @@ class Sandbox:
 
                 moto_api_backend.reset()
             self.faults.clear()
+            self.calls.clear()
             for area in self.areas.values():
                 if hasattr(area, "reset"):
                     area.reset()
+
+    def count_call(self, call) -> None:
+        """Count one AWS API request as received (throttled and failed ones too: AWS receives them)."""
+        if call is None:
+            key = "unknown"
+        else:
+            key = f"{call.service}:{call.operation or '(rest)'}"
+        self.calls[key] += 1
+
+    def call_counts(self) -> dict:
+        return {"total": sum(self.calls.values()), "by_operation": dict(sorted(self.calls.items()))}
 
     def tick(self):
         now = self.now()
