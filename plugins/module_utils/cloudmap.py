@@ -151,4 +151,3 @@ def validate_vpc_id(vpc_id):
     if not isinstance(vpc_id, str) or not _VPC_ID.match(vpc_id):
         raise ValueError(f"vpc_id '{vpc_id}' is not a VPC id (vpc- and 8 or 17 hex digits)")
     return vpc_id
-

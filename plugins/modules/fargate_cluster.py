@@ -287,7 +287,7 @@ def argument_spec():
             calls=dict(type="list", elements="str", default=[]))),
         log_group_prefix=dict(type="str"),
         log_retention_days=dict(type="int"),
-        log_kms_key_id=dict(type="str"),
+        log_kms_key_id=dict(type="str", no_log=False),
         namespace=dict(type="dict", options=dict(
             name=dict(type="str", required=True), vpc_id=dict(type="str"), id=dict(type="str"),
             description=dict(type="str"))),

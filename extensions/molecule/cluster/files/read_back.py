@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Read back, with plain boto3, what the cluster role made (or must not have made); print JSON.
 
 Usage: read_back.py '<json: endpoint, region, cluster, log_groups, roles, namespace>'
