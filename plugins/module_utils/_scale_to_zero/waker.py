@@ -15,6 +15,7 @@ lowest priority) keeps forwarding to the service's target group.
 from __future__ import annotations
 
 import io
+import pkgutil
 import re
 import zipfile
 
@@ -48,8 +49,11 @@ def role_name(reference):
 def package():
     """The deployment package: the handler file alone, zipped with fixed metadata so equal code gives equal
     bytes (and an equal CodeSha256) on every run."""
-    with open(handler_module.__file__, "rb") as source:
-        code = source.read()
+    # Modules run from an AnsiballZ zip: read the file through its loader, not the file system.
+    code = pkgutil.get_data(handler_module.__name__.rsplit(".", 1)[0], handler_module.FILE_NAME)
+    if code is None:  # a namespace package (a checkout): no loader to ask
+        with open(handler_module.__file__, "rb") as source:
+            code = source.read()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         info = zipfile.ZipInfo(handler_module.FILE_NAME, date_time=(2020, 1, 1, 0, 0, 0))
