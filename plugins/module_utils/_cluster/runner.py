@@ -92,7 +92,7 @@ class ClusterRun:
         state = planning.public(after)
         return {
             "changed": bool(steps),
-            "cluster_name": None if cluster is None and absent else self.params["name"],
+            "cluster_name": self.params["name"],
             "cluster_arn": (cluster or {}).get("clusterArn"),
             "cluster": _cluster_result(cluster, state.get("cluster")),
             "log_groups": groups,
