@@ -268,7 +268,7 @@ def desired_security_groups(name, services):
     "group:<key>" (another group of this set)."""
     groups = {"alb": {"name": alb_security_group_name(name),
                       "description": f"Load balancer {name}: HTTP and HTTPS from anywhere",
-                      "ingress": sorted([("tcp", 80, 80, f"cidr:{WORLD}"), ("tcp", 443, 443, f"cidr:{WORLD}")])}}
+                      "ingress": sorted([("tcp", 80, 80, f"cidr:{WORLD}"), ("tcp", 443, 443, f"cidr:{WORLD}")], key=str)}}
     callers = {}
     for service in services:
         for callee in service["calls"]:
@@ -281,7 +281,7 @@ def desired_security_groups(name, services):
             "name": task_security_group_name(name, service["name"]),
             "description": f"Tasks of {service['name']} behind {name}: port {port} from the load balancer"
                            + (f" and {', '.join(sorted(callers[service['name']]))}" if callers.get(service["name"]) else ""),
-            "ingress": sorted(set(ingress)),
+            "ingress": sorted(set(ingress), key=str),
         }
     return groups
 
