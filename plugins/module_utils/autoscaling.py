@@ -57,10 +57,15 @@ def service_resource_id(cluster, service):
     return f"service/{cluster_name}/{service_name}"
 
 
-def _paged(client, operation, key, **params):
+def _describe_exact(client, operation, key, resource_id):
+    """A paged describe of this service's items, keeping exact ResourceId and dimension matches only."""
     found = []
-    for page in client.get_paginator(operation).paginate(**params):
-        found.extend(page.get(key) or [])
+    pages = client.get_paginator(operation).paginate(
+        ServiceNamespace=SERVICE_NAMESPACE, ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION)
+    for page in pages:
+        found.extend(item for item in page.get(key) or []
+                     if item.get("ResourceId") == resource_id
+                     and item.get("ScalableDimension", SCALABLE_DIMENSION) == SCALABLE_DIMENSION)
     return found
 
 
@@ -100,11 +105,7 @@ def deregister_scalable_target(client, resource_id):
 @api_call("describe Application Auto Scaling scaling policies")
 def describe_scaling_policies(client, resource_id):
     """All scaling policies of this ECS service (paged), exact ResourceId and dimension matches only."""
-    policies = _paged(client, "describe_scaling_policies", "ScalingPolicies",
-                      ServiceNamespace=SERVICE_NAMESPACE, ResourceId=resource_id,
-                      ScalableDimension=SCALABLE_DIMENSION)
-    return [p for p in policies
-            if p.get("ResourceId") == resource_id and p.get("ScalableDimension", SCALABLE_DIMENSION) == SCALABLE_DIMENSION]
+    return _describe_exact(client, "describe_scaling_policies", "ScalingPolicies", resource_id)
 
 
 _POLICY_CONFIGURATION_KEYS = {
@@ -139,11 +140,7 @@ def delete_scaling_policy(client, resource_id, name):
 @api_call("describe Application Auto Scaling scheduled actions")
 def describe_scheduled_actions(client, resource_id):
     """All scheduled actions of this ECS service (paged), exact ResourceId and dimension matches only."""
-    actions = _paged(client, "describe_scheduled_actions", "ScheduledActions",
-                     ServiceNamespace=SERVICE_NAMESPACE, ResourceId=resource_id,
-                     ScalableDimension=SCALABLE_DIMENSION)
-    return [a for a in actions
-            if a.get("ResourceId") == resource_id and a.get("ScalableDimension", SCALABLE_DIMENSION) == SCALABLE_DIMENSION]
+    return _describe_exact(client, "describe_scheduled_actions", "ScheduledActions", resource_id)
 
 
 @api_call("put Application Auto Scaling scheduled action")
