@@ -122,8 +122,8 @@ options:
         type: int
       prices:
         description:
-          - Prices per hour instead of the collection's dated table, C({vcpu_hour, gb_hour, currency}) or per
-            capacity provider C({FARGATE: {...}, FARGATE_SPOT: {...}}).
+          - "Prices per hour instead of the collection's dated table: a dict with C(vcpu_hour), C(gb_hour) and
+            optionally C(currency), or one such dict per capacity provider under C(FARGATE) and C(FARGATE_SPOT)."
         type: dict
   force:
     description: With I(state=parked), park even when there was traffic.

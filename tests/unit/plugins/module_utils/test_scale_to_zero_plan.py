@@ -93,7 +93,7 @@ def test_good_input_passes():
 
 
 def test_existing_max_below_wake_count_is_refused():
-    limits, _ = plan.target_limits({"MinCapacity": 1, "MaxCapacity": 1}, 1, 2, None, False)
+    limits = plan.target_limits({"MinCapacity": 1, "MaxCapacity": 1}, 1, 2, None, False)[0]
     with pytest.raises(plan.ScaleToZeroInputError, match="min > max"):
         plan.check_limits(limits, 2)
 

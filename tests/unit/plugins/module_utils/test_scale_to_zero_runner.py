@@ -72,6 +72,11 @@ def service(load_balancers=True, desired=1):
     return found
 
 
+def ours(item):
+    """An Application Auto Scaling record of this service's scalable target."""
+    return dict(item, ResourceId=RID, ScalableDimension="ecs:service:DesiredCount")
+
+
 def world(svc=None, target=None, policies=(), alarms=(), actions=(), datapoints=()):
     log = []
     clients = Clients(
@@ -79,9 +84,9 @@ def world(svc=None, target=None, policies=(), alarms=(), actions=(), datapoints=
                  describe_task_definition={"taskDefinition": {"cpu": "256", "memory": "512"}},
                  update_service={"service": {}}),
         elbv2=Fake(log, describe_target_groups={"TargetGroups": [{"TargetGroupArn": TG, "LoadBalancerArns": [LB]}]}),
-        autoscaling=Fake(log, describe_scalable_targets={"ScalableTargets": [dict(target, ResourceId=RID, ScalableDimension="ecs:service:DesiredCount")] if target else []},
-                         describe_scaling_policies={"ScalingPolicies": [dict(p, ResourceId=RID, ScalableDimension="ecs:service:DesiredCount") for p in policies]},
-                         describe_scheduled_actions={"ScheduledActions": [dict(a, ResourceId=RID, ScalableDimension="ecs:service:DesiredCount") for a in actions]},
+        autoscaling=Fake(log, describe_scalable_targets={"ScalableTargets": [ours(target)] if target else []},
+                         describe_scaling_policies={"ScalingPolicies": [ours(p) for p in policies]},
+                         describe_scheduled_actions={"ScheduledActions": [ours(a) for a in actions]},
                          put_scaling_policy=lambda **p: {"PolicyARN": f"arn:policy/{p['PolicyName']}", "Alarms": []}),
         cloudwatch=Fake(log, describe_alarms={"MetricAlarms": list(alarms)},
                         get_metric_statistics={"Datapoints": list(datapoints)}),
@@ -96,7 +101,7 @@ def run(clients, **extra):
 
 
 def writes(log):
-    return [op for op, _ in log if op.startswith(WRITES)]
+    return [entry[0] for entry in log if entry[0].startswith(WRITES)]
 
 
 def converged():
@@ -166,7 +171,7 @@ def test_absent_restores_the_min_and_deletes_only_ours():
     assert result["changed"]
     deleted_policies = [p["PolicyName"] for op, p in log if op == "delete_scaling_policy"]
     assert deleted_policies == [plan.IDLE_POLICY, plan.WAKE_POLICY]
-    assert [op for op, _ in log if op == "delete_scheduled_action"] == []
+    assert [entry[0] for entry in log if entry[0] == "delete_scheduled_action"] == []
     register = next(p for op, p in log if op == "register_scalable_target")
     assert (register["MinCapacity"], register["MaxCapacity"]) == (2, 4)
     assert "deregister_scalable_target" not in writes(log)
@@ -185,7 +190,7 @@ def test_parked_makes_one_metric_call_and_parks_an_idle_service():
     clients, log = world(datapoints=[])
     result = run(clients, state="parked")
     assert result["decision"] == "park" and result["changed"]
-    assert [op for op, _ in log].count("get_metric_statistics") == 1
+    assert [entry[0] for entry in log].count("get_metric_statistics") == 1
     update = next(p for op, p in log if op == "update_service")
     assert update["desiredCount"] == 0
 
