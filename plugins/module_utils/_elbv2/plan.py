@@ -318,7 +318,7 @@ def permissions(rules, description=None):
     out = []
     for protocol, low, high, source in rules:
         perm = {"IpProtocol": protocol, "FromPort": low, "ToPort": high}
-        kind, _, value = source.partition(":")
+        kind, value = source.split(":", 1)
         if kind == "cidr" and ":" in value:
             perm["Ipv6Ranges"] = [dict({"CidrIpv6": value}, **({"Description": description} if description else {}))]
         elif kind == "cidr":

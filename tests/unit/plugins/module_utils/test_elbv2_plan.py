@@ -266,19 +266,19 @@ def test_rules_plan_creates_modifies_moves_and_deletes():
     arns = {"api": TG_API, "web": TG_WEB}
     default = {"RuleArn": "default", "Priority": "default", "IsDefault": True, "Conditions": [], "Actions": []}
     same = [default, _rule("r-api", 10, TG_API, ["api.example.com"]), _rule("r-web", 20, TG_WEB, ["www.example.com"])]
-    steps, priorities, _ = p.plan_rules(same, services, arns, {TG_API, TG_WEB}, purge=False)
+    steps, priorities = p.plan_rules(same, services, arns, {TG_API, TG_WEB}, purge=False)[:2]
     assert steps == [] and priorities == {"api": 10, "web": 20}
 
     drifted = [default, _rule("r-api", 11, TG_API, ["old.example.com"]), _rule("r-old", 30, TG_OLD, ["old"]),
                _rule("r-foreign", 40, "arn:other", ["x"])]
-    steps, _, _ = p.plan_rules(drifted, services, arns, {TG_API, TG_WEB, TG_OLD}, purge=False)
+    steps = p.plan_rules(drifted, services, arns, {TG_API, TG_WEB, TG_OLD}, purge=False)[0]
     assert steps == [
         {"action": "delete_rule", "rule_arn": "r-old", "priority": 30},
         {"action": "modify_rule", "service": "api", "rule_arn": "r-api"},
         {"action": "set_rule_priorities", "priorities": {"r-api": 10}},
         {"action": "create_rule", "service": "web", "priority": 20},
     ]
-    steps, _, _ = p.plan_rules(drifted, services, arns, {TG_API, TG_WEB, TG_OLD}, purge=True)
+    steps = p.plan_rules(drifted, services, arns, {TG_API, TG_WEB, TG_OLD}, purge=True)[0]
     assert {"action": "delete_rule", "rule_arn": "r-foreign", "priority": 40} in steps
 
 
