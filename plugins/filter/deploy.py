@@ -37,7 +37,10 @@ def deploy_summary(rows):
     table = [headers]
     for row in sorted(rows or [], key=lambda r: r.get("service", "")):
         before, after = _revision(row.get("before")), _revision(row.get("after"))
-        revision = after if before == after else f"{before or '-'} -> {after or '-'}"
+        if before == after or not after:
+            revision = after or before or "-"
+        else:
+            revision = f"{before} -> {after}" if before else f"{after} (new)"
         digest = (row.get("digest") or "").replace("sha256:", "")[:12] or "-"
         seconds = row.get("seconds")
         table.append((row.get("service", "?"), revision, digest, "-" if seconds is None else f"{float(seconds):.0f} s",

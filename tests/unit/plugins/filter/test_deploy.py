@@ -45,3 +45,12 @@ def test_summary_shows_the_revision_change_digest_and_url_aligned():
                                 "https://web.example.com/"]
     assert len({line.index("revision") if i == 0 else None for i, line in enumerate(lines)} - {None}) == 1
     assert lines[1].index("unchanged") == lines[2].index("succeeded")
+
+
+def test_summary_marks_a_new_service_and_keeps_the_revision_of_a_failed_first_deploy():
+    new, failed = deploy_summary([
+        {"service": "api", "before": "", "after": "arn:aws:ecs:us-east-1:1:task-definition/shop-api:1", "outcome": "succeeded"},
+        {"service": "web", "before": "arn:aws:ecs:us-east-1:1:task-definition/shop-web:3", "after": "", "outcome": "failed"},
+    ])[1:]
+    assert new.split()[:3] == ["api", "shop-api:1", "(new)"]
+    assert failed.split()[:2] == ["web", "shop-web:3"]
