@@ -253,9 +253,9 @@ def test_create_checks_the_service_first_then_registers_and_puts(aws):
     expect_service(stubbers)
     stubbers["application-autoscaling"].add_response(
         "register_scalable_target", {}, dict(SCOPE, MinCapacity=2, MaxCapacity=5))
+    alarm = {"AlarmName": "TargetTracking-service/prod/api-AlarmHigh-x", "AlarmARN": "arn:a"}
     stubbers["application-autoscaling"].add_response(
-        "put_scaling_policy", {"PolicyARN": "arn:p", "Alarms": [{"AlarmName": "TargetTracking-service/prod/api-AlarmHigh-x",
-                                                                  "AlarmARN": "arn:a"}]},
+        "put_scaling_policy", {"PolicyARN": "arn:p", "Alarms": [alarm]},
         dict(SCOPE, PolicyName="ecsops-cpu", PolicyType="TargetTrackingScaling",
              TargetTrackingScalingPolicyConfiguration=sa.policy_configuration(cpu_config())))
     result = run(clients)
@@ -361,10 +361,9 @@ def test_absent_keeps_the_target_for_scheduled_actions(aws):
     clients, stubbers = aws
     expect_target(stubbers, target())
     expect_policies(stubbers, [])
-    stubbers["application-autoscaling"].add_response(
-        "describe_scheduled_actions", {"ScheduledActions": [dict(SCOPE, ScheduledActionName="ecsops-s2z-park",
-                                                                  ScheduledActionARN="arn:s", Schedule="cron(0 20 * * ? *)",
-                                                                  CreationTime="2026-01-01")]}, SCOPE)
+    action = dict(SCOPE, ScheduledActionName="ecsops-s2z-park", ScheduledActionARN="arn:s",
+                  Schedule="cron(0 20 * * ? *)", CreationTime="2026-01-01")
+    stubbers["application-autoscaling"].add_response("describe_scheduled_actions", {"ScheduledActions": [action]}, SCOPE)
     result = run(clients, state="absent")
     assert result["changed"] is False
 
