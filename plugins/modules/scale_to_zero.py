@@ -152,6 +152,16 @@ notes:
     and I(state=parked).
   - The wake alarm watches the load balancer's 503s, which AWS publishes per load balancer only; on a shared
     load balancer a request to another parked service also wakes this one (it never shrinks it).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details:
+      - I(state=parked) and I(state=awake) decide from the traffic and the service at the time of the run; a
+        second run right after the first changes nothing.
 """
 
 EXAMPLES = r"""
