@@ -457,6 +457,8 @@ class AlbRun:
         if self.desired["network"] is not None:
             net = self._read_network()
             vpc_id = net["vpc_id"] if net else None
+        if vpc_id is None and self.lb is not None:
+            vpc_id = self.lb.get("VpcId")  # no VPC given: the load balancer's
         sgs = []
         if vpc_id:
             sgs = ec2.describe_security_groups(self.ec2, filters={"vpc-id": vpc_id, f"tag:{p.MANAGED_TAG}": name})

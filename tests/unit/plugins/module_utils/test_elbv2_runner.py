@@ -130,3 +130,26 @@ def test_check_create_noop_drift_removal(aws):
     assert elb.describe_target_groups()["TargetGroups"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:ecsops.fargate/network", "Values": ["shop-dev"]}])["Vpcs"] == []
     assert not _run(dict(fewer, state="absent"))[0]["changed"]
+
+
+def test_existing_vpc_noop_and_absent_without_the_vpc_id(aws):
+    certificate = _certificate()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+               for i, zone in enumerate("ab")]
+    params = _params(certificate, vpc_create=None, vpc_id=vpc, public_subnet_ids=subnets, private_subnet_ids=subnets,
+                     hosted_zone=None, services=_params(certificate)["services"][:1])
+    created = _run(params)[0]
+    assert created["vpc_id"] == vpc and created["public_subnet_ids"] == subnets
+    again, counter = _run(params)
+    assert not again["changed"] and _writes(counter) == []
+    # DescribeSecurityGroups, DescribeLoadBalancers, DescribeTargetGroups, DescribeTags,
+    # DescribeTargetGroupAttributes, DescribeListeners, DescribeRules.
+    assert counter.total == 7
+
+    gone = _run(dict(params, state="absent", vpc_id=None, public_subnet_ids=None))[0]
+    assert gone["changed"]
+    left = ec2.describe_security_groups(Filters=[{"Name": "tag:ecsops.fargate/alb", "Values": ["shop-dev"]}])
+    assert left["SecurityGroups"] == []
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"], "a VPC the module did not create stays"
