@@ -20,7 +20,6 @@ SANDBOX_PORT ?= 4566
 # inventories/local reads it, so Molecule and playbooks follow `make SANDBOX_PORT=...`.
 export ECSOPS_SANDBOX_PORT := $(SANDBOX_PORT)
 SANDBOX_PIDFILE ?= .sandbox/sandbox.pid
-DEMO_PIDFILE := .sandbox/demo.pid
 
 # docker-registry, skopeo, buildah: the sandbox's real OCI registry and image tools;
 # apache2-utils: htpasswd for the registry; shellcheck: lets ansible-test's shellcheck
@@ -36,7 +35,7 @@ COLLECTION_LINK := .collections/ansible_collections/ecsops/fargate
         demo sandbox sandbox-stop build changelog clean
 
 help:
-	@echo "make demo          start the sandbox, run playbooks/demo.yml -i inventories/local, stop it"
+	@echo "make demo          start the sandbox and deploy the example app with playbooks/deploy.yml -i inventories/local"
 	@echo "make test          all suites: ansible-lint, ansible-test sanity, unit, sandbox, molecule"
 	@echo "make lint | sanity | unit | sandbox-test | molecule   one suite"
 	@echo "make sandbox       start the sandbox on 127.0.0.1:$(SANDBOX_PORT) (pidfile $(SANDBOX_PIDFILE))"
@@ -113,26 +112,19 @@ sandbox: setup
 sandbox-stop:
 	$(PY) -m sandbox stop --pidfile $(SANDBOX_PIDFILE)
 
-# The sandbox is stopped by its PID whatever the playbook's outcome (trap on EXIT). The
-# realistic profile: AWS-like durations, ten times faster (see sandbox/README.md).
+# The realistic profile: AWS-like durations, ten times faster (see sandbox/README.md). The sandbox
+# keeps running afterwards (pidfile $(SANDBOX_PIDFILE)) for a look around; `make sandbox-stop` stops it.
 demo: setup
-	@$(PY) -m sandbox start --port $(SANDBOX_PORT) --profile realistic --pidfile $(DEMO_PIDFILE) || \
-	  { echo "demo: could not start the sandbox on port $(SANDBOX_PORT) (is 'make sandbox' running? 'make sandbox-stop')"; exit 1; }; \
-	trap '$(PY) -m sandbox stop --pidfile $(DEMO_PIDFILE)' EXIT; \
-	$(BIN)/ansible-playbook playbooks/demo.yml -i inventories/local
-	@echo
-	@echo "make demo: in the local sandbox (realistic profile), laid a VPC, an ALB, an ECS cluster and a log"
-	@echo "group; published three builds of examples/app to ECR with ecsops.fargate.ecs_image_publish; rolled"
-	@echo "v1 and v2 out with ecsops.fargate.fargate_service_rollout, which waited for each deployment; and saw"
-	@echo "v3 (a crashing build) fail, get rolled back by the circuit breaker, and v2 keep serving. Then it"
-	@echo "stopped the sandbox. Environments, roles and deploy.yml per inventory come next: see docs/index.md."
+	@$(PY) -m sandbox start --port $(SANDBOX_PORT) --profile realistic --pidfile $(SANDBOX_PIDFILE) || \
+	  { echo "demo: could not start the sandbox on port $(SANDBOX_PORT) (already running? make sandbox-stop)"; exit 1; }
+	@BIN=$(BIN) SANDBOX_PIDFILE=$(SANDBOX_PIDFILE) tools/demo.sh
 
 # --- packaging --------------------------------------------------------------------
 
 build: setup
 	@rm -f $(TARBALL)
 	$(BIN)/ansible-galaxy collection build --force --output-path build .
-	@if tar -tzf $(TARBALL) | grep -E '^(\.venv|\.sandbox|\.collections|\.ansible|\.git|sandbox|tests|benchmarks|build|extensions|inventories|tools)(/|$$)'; then \
+	@if tar -tzf $(TARBALL) | grep -E '^(\.venv|\.sandbox|\.collections|\.ansible|\.git|sandbox|tests|benchmarks|build|extensions|inventories|tools|ee)(/|$$)'; then \
 	  echo "build: $(TARBALL) holds the files above, which are not collection content"; exit 1; fi
 	@echo "build: $(TARBALL) ($$(tar -tzf $(TARBALL) | wc -l) entries, collection content only)"
 
