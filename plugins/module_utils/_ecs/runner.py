@@ -21,6 +21,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import service
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import taskdef
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.waiter import Backoff
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.waiter import RolloutWatch
+from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 
 NEW_REVISION = "(new revision of {family})"
 
@@ -168,7 +169,12 @@ class Rollout:
     def remove(self):
         """Delete the service (its tasks stop; target groups, task definitions and alarms stay) and wait
         until ECS reports it INACTIVE, so a service of the same name can be created right after."""
-        current = api.describe_service(self.aws.ecs, self.cluster, self.name)
+        try:
+            current = api.describe_service(self.aws.ecs, self.cluster, self.name)
+        except EcsopsAWSError as e:
+            if e.code != "ClusterNotFoundException":
+                raise
+            current = None  # no cluster, no service: already absent
         result = {"changed": current is not None and current.get("status") != "DRAINING",
                   "service": _snake(current)}
         if current is None:

@@ -324,3 +324,14 @@ def test_absent_that_does_not_drain_in_time_fails_with_the_count():
     fake = FakeECS([draining])
     result = rollout(Module(state="absent", wait_timeout=5), fake).run()
     assert result["failed"] and "still DRAINING with 1 running task(s) after 5 s" in result["msg"]
+
+
+def test_absent_when_the_cluster_is_gone_changes_nothing():
+    class NoCluster(FakeECS):
+        def describe_services(self, cluster, services, include=None):
+            self._call("describe_services", services=services)
+            raise ClientError({"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}},
+                              "DescribeServices")
+    fake = NoCluster([service(TD.format(1))])
+    result = rollout(Module(state="absent"), fake).run()
+    assert not result["changed"] and fake.writes() == []
