@@ -71,6 +71,7 @@ class AlbRun:
         if self.params.get("state") == "absent":
             return self.remove()
         self.zone = self._read_zone()
+        self.read_load_balancer()
         self.converge_network()
         self.converge_security_groups()
         self.converge_load_balancer()
@@ -206,7 +207,9 @@ class AlbRun:
 
     # --- load balancer ---------------------------------------------------------------------------
 
-    def converge_load_balancer(self):
+    def read_load_balancer(self):
+        """Read the load balancer, its target groups and their tags before any write, so conflicts that
+        cannot be converged (a target group's port, protocol or type, the scheme) fail first."""
         found = elbv2.describe_load_balancers(self.elb, names=[self.desired["name"]])
         self.lb = found[0] if found else None
         self.lb_tags = {}
@@ -226,6 +229,13 @@ class AlbRun:
         if self.lb is not None:
             self.lb_tags = tags.get(self.lb["LoadBalancerArn"], {})
         self.tg_tags = {g["TargetGroupName"]: tags.get(g["TargetGroupArn"], {}) for g in self.tg_found.values()}
+        p.plan_load_balancer(self.lb, [None], [None])  # raises on a scheme or type it cannot change
+        for service in self.desired["services"]:
+            group = self.tg_found.get(service["target_group_name"])
+            if group is not None:
+                p.plan_target_group(service["name"], group, {}, p.desired_target_group(service, None))
+
+    def converge_load_balancer(self):
         subnets = self.public_subnets
         groups = [self.sg_ids.get("alb")]
         self.before["load_balancer"] = None if self.lb is None else {

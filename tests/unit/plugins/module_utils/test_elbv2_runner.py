@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2 import plan as p
 from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2.runner import AlbRun
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import ApiCallCounter
 
@@ -153,3 +154,16 @@ def test_existing_vpc_noop_and_absent_without_the_vpc_id(aws):
     left = ec2.describe_security_groups(Filters=[{"Name": "tag:ecsops.fargate/alb", "Values": ["shop-dev"]}])
     assert left["SecurityGroups"] == []
     assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"], "a VPC the module did not create stays"
+
+
+def test_a_target_group_that_cannot_change_fails_before_any_write(aws):
+    certificate = _certificate()
+    params = _params(certificate, hosted_zone=None, services=_params(certificate)["services"][:1])
+    elb = boto3.client("elbv2", region_name=REGION)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    elb.create_target_group(Name="shop-dev-api", Protocol="HTTP", Port=9999, VpcId=vpc, TargetType="ip")
+    counter = ApiCallCounter()
+    with pytest.raises(p.AlbInputError, match="port cannot change"):
+        AlbRun(params, lambda name: _client(name, counter)).run()
+    assert _writes(counter) == []
