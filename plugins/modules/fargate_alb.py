@@ -28,6 +28,9 @@ description:
   - Rules that forward to this module's target groups of services no longer listed are deleted, with those
     target groups (see I(purge_services)). Security groups of services no longer listed are left in place
     (their tasks may still use them).
+  - Tags (I(tags) plus the module's own C(ecsops.fargate/*) tags, by which it finds what it created) are
+    compared on the load balancer, target groups and security groups; listeners, rules and the parts of a
+    created VPC get them when they are created.
   - A converge that changes nothing makes read calls only - with I(vpc_create) 4 for the network, then 1 for
     the security groups, 5 for the load balancer, target groups, tags, listeners and rules, 1 per service for
     its target group attributes, and 2 with I(hosted_zone).
