@@ -199,3 +199,24 @@ def test_parked_keeps_a_busy_service_running():
     clients, log = world(datapoints=[{"Timestamp": NOW - datetime.timedelta(minutes=1), "Sum": 4.0}])
     result = run(clients, state="parked")
     assert result["decision"] == "stay" and not result["changed"] and writes(log) == []
+
+
+def test_an_unknown_cluster_fails_clearly():
+    from botocore.exceptions import ClientError
+
+    clients, log = world()
+
+    def missing(**params):
+        raise ClientError({"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}},
+                          "DescribeServices")
+    clients.ecs.answers["describe_services"] = missing
+    with pytest.raises(plan.ScaleToZeroInputError, match="cluster dev does not exist"):
+        run(clients)
+    assert writes(log) == []
+
+
+def test_bad_input_fails_before_the_first_call():
+    clients, log = world()
+    with pytest.raises(plan.ScaleToZeroInputError, match="wake_count must be at least 1"):
+        run(clients, wake_count=0)
+    assert log == []
