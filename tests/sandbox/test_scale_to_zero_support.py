@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from helpers import wait_until
+from helpers import make_alb, make_network, wait_until
 
 NAMESPACE = "Sandbox/Test"
 DIMENSIONS = [{"Name": "Service", "Value": "api"}]
@@ -75,3 +75,50 @@ def test_other_expressions_are_not_evaluated(sandbox):
     time.sleep(1.0)
     alarm = cloudwatch.describe_alarms(AlarmNames=["math"])["MetricAlarms"][0]
     assert alarm["StateValue"] == "INSUFFICIENT_DATA"
+
+
+# --- the ALB side of scale_to_zero's waker -------------------------------------------------------------
+
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+         '{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
+
+
+def lambda_target_group_behind_alb(sandbox):
+    alb = make_alb(sandbox, make_network(sandbox), name="waker")
+    elbv2 = sandbox.aws("elbv2")
+    group = elbv2.create_target_group(Name="waker-fn", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_listener(ListenerArn=alb["listener"], DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+    return alb, group
+
+
+def test_a_lambda_target_group_without_a_function_answers_503(sandbox):
+    lambda_target_group_behind_alb(sandbox)
+    status, body = sandbox.alb_request("waker", "/")
+    assert status == 503 and "503 Service Temporarily Unavailable" in body
+
+
+def test_a_lambda_target_group_with_a_function_answers_502_because_lambda_is_not_invoked(sandbox):
+    _, group = lambda_target_group_behind_alb(sandbox)
+    role = sandbox.aws("iam").create_role(RoleName="waker", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    function = sandbox.aws("lambda").create_function(
+        FunctionName="waker", Runtime="python3.12", Role=role, Handler="scale_to_zero_waker.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})["FunctionArn"]
+    sandbox.aws("elbv2").register_targets(TargetGroupArn=group, Targets=[{"Id": function}])
+    assert sandbox.alb_request("waker", "/")[0] == 502
+
+
+def test_a_group_only_a_header_rule_uses_is_in_use_and_health_checked(sandbox):
+    """scale_to_zero's keep-alive rule: the service's group keeps its health checks while the rules that
+    carry traffic forward to the waker."""
+    alb = make_alb(sandbox, make_network(sandbox), name="kept", target_groups=("default", "service"))
+    elbv2 = sandbox.aws("elbv2")
+    service = alb["target_groups"]["service"]
+    elbv2.register_targets(TargetGroupArn=service, Targets=[{"Id": "10.0.1.70"}])
+    unused = elbv2.describe_target_health(TargetGroupArn=service)["TargetHealthDescriptions"][0]["TargetHealth"]
+    assert unused["State"] == "unused" and unused["Reason"] == "Target.NotInUse"
+    elbv2.create_rule(ListenerArn=alb["listener"], Priority=50000, Conditions=[
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Ecsops-S2z-Keepalive",
+                                                      "Values": ["dev/api"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": service}])
+    checked = elbv2.describe_target_health(TargetGroupArn=service)["TargetHealthDescriptions"][0]["TargetHealth"]
+    assert checked["State"] != "unused"
