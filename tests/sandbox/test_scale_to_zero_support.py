@@ -120,5 +120,7 @@ def test_a_group_only_a_header_rule_uses_is_in_use_and_health_checked(sandbox):
         {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Ecsops-S2z-Keepalive",
                                                       "Values": ["dev/api"]}}],
         Actions=[{"Type": "forward", "TargetGroupArn": service}])
-    checked = elbv2.describe_target_health(TargetGroupArn=service)["TargetHealthDescriptions"][0]["TargetHealth"]
-    assert checked["State"] != "unused"
+
+    def state():
+        return elbv2.describe_target_health(TargetGroupArn=service)["TargetHealthDescriptions"][0]["TargetHealth"]["State"]
+    wait_until(lambda: state() != "unused", timeout=3, message="the target stayed unused behind the header rule")
