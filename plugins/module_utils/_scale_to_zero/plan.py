@@ -239,12 +239,16 @@ def schedule_actions(schedule, wake_count, max_capacity):
         hours, minutes = hhmm.split(":")
         return f"cron({int(minutes)} {int(hours)} ? * {days} *)"
 
-    timezone = schedule.get("timezone") or "UTC"
+    def zone(expression):
+        # A time zone means something for at() and cron() only; rate() runs in intervals.
+        return "UTC" if expression.startswith("rate(") else schedule.get("timezone") or "UTC"
+
+    wake = schedule.get("wake_expression") or cron(schedule["wake_at"])
+    park = schedule.get("park_expression") or cron(schedule["park_at"])
     return {
-        WAKE_SCHEDULE: {"schedule": schedule.get("wake_expression") or cron(schedule["wake_at"]),
-                        "timezone": timezone, "min_capacity": wake_count, "max_capacity": max_capacity},
-        PARK_SCHEDULE: {"schedule": schedule.get("park_expression") or cron(schedule["park_at"]),
-                        "timezone": timezone, "min_capacity": 0, "max_capacity": 0},
+        WAKE_SCHEDULE: {"schedule": wake, "timezone": zone(wake), "min_capacity": wake_count,
+                        "max_capacity": max_capacity},
+        PARK_SCHEDULE: {"schedule": park, "timezone": zone(park), "min_capacity": 0, "max_capacity": 0},
     }
 
 

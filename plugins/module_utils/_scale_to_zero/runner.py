@@ -199,8 +199,9 @@ class ScaleToZero:
             if wanted is None:
                 autoscaling.delete_scheduled_action(self.aws.autoscaling, rid, name)
             else:
+                timezone = None if wanted["schedule"].startswith("rate(") else wanted["timezone"]
                 autoscaling.put_scheduled_action(self.aws.autoscaling, rid, name, wanted["schedule"],
-                                                 timezone=wanted["timezone"], min_capacity=wanted["min_capacity"],
+                                                 timezone=timezone, min_capacity=wanted["min_capacity"],
                                                  max_capacity=wanted["max_capacity"])
 
         result = {"resource_id": rid, "target_group_arn": tg_arn, "load_balancer_arn": lb_arn,

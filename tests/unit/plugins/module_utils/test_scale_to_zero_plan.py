@@ -167,3 +167,10 @@ def test_schedule_becomes_two_cron_actions_in_the_time_zone():
 @pytest.mark.parametrize("days, count", [("MON-FRI", 5), ("*", 7), ("MON,WED,FRI", 3), ("SAT-SUN", None)])
 def test_days_count(days, count):
     assert plan.days_count(days) == count
+
+
+def test_rate_expressions_carry_no_time_zone():
+    actions = plan.schedule_actions({"timezone": "Europe/Berlin", "wake_expression": "cron(0 8 ? * MON-FRI *)",
+                                     "park_expression": "rate(1 minute)"}, 1, 2)
+    assert actions[plan.PARK_SCHEDULE]["timezone"] == "UTC"
+    assert actions[plan.WAKE_SCHEDULE]["timezone"] == "Europe/Berlin"
