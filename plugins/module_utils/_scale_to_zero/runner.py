@@ -131,6 +131,9 @@ class ScaleToZero:
 
         before, after, changes = {}, {}, []
         use_alarms = self.params["alarms"]
+        if use_alarms and self.params["idle_minutes"] < 2:
+            self.warnings.append("idle_minutes 1: the idle alarm may park the service again before a woken task "
+                                 "is healthy (a task takes about a minute to start); 2 or more is safer")
         current_limits = {"min": target["MinCapacity"], "max": target["MaxCapacity"]} if target else None
         if not use_alarms and not schedule:
             limits = current_limits  # the waker alone needs no scalable target

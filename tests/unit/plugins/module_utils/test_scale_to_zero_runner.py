@@ -220,3 +220,10 @@ def test_bad_input_fails_before_the_first_call():
     with pytest.raises(plan.ScaleToZeroInputError, match="wake_count must be at least 1"):
         run(clients, wake_count=0)
     assert log == []
+
+
+def test_one_idle_minute_in_policy_mode_warns():
+    clients, log = world(target={"MinCapacity": 1, "MaxCapacity": 2})
+    runner = scale_to_zero.ScaleToZero(Module(idle_minutes=1), clients=clients, now=lambda: NOW)
+    runner.run()
+    assert any("idle_minutes 1" in warning for warning in runner.warnings)
