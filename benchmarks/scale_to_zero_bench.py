@@ -15,7 +15,8 @@ in a target group with ``--health-interval`` (default 5 s, the least AWS allows)
   ``state: parked`` (the rule goes to the waker's lambda target group). The sandbox cannot invoke Lambda, so
   the ALB's part is played here: the first request is handed to the collection's handler in-process (it sets
   the desired count and answers the refreshing page), then the page's refresh (``refresh_seconds`` 1,
-  modelled) hands it the next one, until it answers 307 (rule back on the service); the redirected request
+  modelled; the handler holds a request up to ``hold_seconds`` 5 once health checks have begun, its waits
+  on the profile's time scale) hands it the next one, until it answers 307 (rule back on the service); the redirected request
   goes through the sandbox ALB and must answer 200.
 
 Modelled seconds are wall-clock seconds x the profile's time scale (10 on realistic), i.e. how long it would
@@ -142,6 +143,7 @@ def alarm_path(sb, network, task_definition, name, scale, health_interval):
 def waker_path(sb, network, task_definition, name, scale, health_interval):
     balancer, host, tg = service_with_rule(sb, network, task_definition, name, health_interval)
     deployed = run_module(sb, service=name, alarms=False, waker={"role": ROLE, "refresh_seconds": REFRESH})
+    timing = {"sleep": lambda seconds: time.sleep(seconds / scale), "clock": lambda: time.monotonic() * scale}
     run_module(sb, service=name, state="parked", force=True, waker={"role": ROLE})
     wait_until(lambda: parked(sb, name, tg), 600 / scale * 10, f"{name} parked")
     if request(sb, balancer, host) != 502:  # the rule forwards to the lambda target group now
@@ -151,12 +153,12 @@ def waker_path(sb, network, task_definition, name, scale, health_interval):
     ecs, elbv2 = sb.aws("ecs"), sb.aws("elbv2")
     event = {"httpMethod": "GET", "path": "/", "headers": {"host": host}, "queryStringParameters": {}}
     started = time.monotonic()
-    response = waker.handle(event, ecs, elbv2, config)  # the first request, as the ALB would invoke it
+    response = waker.handle(event, ecs, elbv2, config, **timing)  # the first request, as the ALB would invoke it
     if response["statusCode"] != 503 or response["_waker"]["action"] != "woke":
         raise SystemExit(f"{name}: the waker's first answer was {response['statusCode']} {response['_waker']}")
     while response["statusCode"] == 503:
         time.sleep(REFRESH / scale)  # the page reloads itself
-        response = waker.handle(event, ecs, elbv2, config)
+        response = waker.handle(event, ecs, elbv2, config, **timing)
         if time.monotonic() - started > 600 / scale:
             raise SystemExit(f"{name}: the waker did not redirect within 600 modelled seconds")
     status = request(sb, balancer, host)  # the redirected request

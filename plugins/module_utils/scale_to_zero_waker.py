@@ -14,14 +14,16 @@ the service's. For each request the waker
    desired count (``ecs:UpdateService``): the first request starts the tasks, later ones change nothing;
 2. reads the health of the service's target group (``elasticloadbalancing:DescribeTargetHealth``);
 3. while no target is healthy, answers 503 with a small "starting up" page that reloads itself every
-   ``refresh`` seconds (``Retry-After`` and ``Refresh`` headers, plus a meta refresh);
+   ``refresh`` seconds (``Retry-After`` and ``Refresh`` headers, plus a meta refresh); when a target is
+   already registered (its health checks have begun) it first holds the request up to ``hold`` seconds,
+   re-reading the health every second, so the wait does not end a whole refresh late;
 4. once a target is healthy, points the listener rules back at the service's target group
    (``elasticloadbalancing:DescribeRules``, ``ModifyRule``) and answers 307 to the same URL, so the
    browser's next request reaches the service.
 
 Configuration comes from the function's environment: ``ECSOPS_CLUSTER``, ``ECSOPS_SERVICE``,
-``ECSOPS_WAKE_COUNT``, ``ECSOPS_TARGET_GROUP_ARN`` (the service's), ``ECSOPS_RULE_ARNS`` (comma separated)
-and ``ECSOPS_REFRESH_SECONDS``. The IAM permissions it needs are exactly the five calls above (see
+``ECSOPS_WAKE_COUNT``, ``ECSOPS_TARGET_GROUP_ARN`` (the service's), ``ECSOPS_RULE_ARNS`` (comma separated),
+``ECSOPS_REFRESH_SECONDS`` and ``ECSOPS_HOLD_SECONDS``. The IAM permissions it needs are exactly the five calls above (see
 docs/scale_to_zero.md; ``ecsops.fargate.fargate_task_roles`` creates such a role).
 
 ``handle()`` takes the clients and the configuration as arguments, so unit tests and the sandbox (which
@@ -33,6 +35,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import time
 
 try:
     import boto3
@@ -57,6 +60,7 @@ def config_from_env(env):
     try:
         wake_count = int(env.get("ECSOPS_WAKE_COUNT") or 1)
         refresh = int(env.get("ECSOPS_REFRESH_SECONDS") or DEFAULT_REFRESH_SECONDS)
+        hold = int(env.get("ECSOPS_HOLD_SECONDS") or 0)
     except ValueError as e:
         raise WakerConfigError(f"the waker's environment holds a non-integer count: {e}") from e
     if wake_count < 1:
@@ -68,6 +72,7 @@ def config_from_env(env):
         "target_group_arn": env["ECSOPS_TARGET_GROUP_ARN"],
         "rule_arns": [a for a in (env.get("ECSOPS_RULE_ARNS") or "").split(",") if a],
         "refresh": max(1, refresh),
+        "hold": max(0, hold),
     }
 
 
@@ -122,7 +127,7 @@ def _location(event):
     return path
 
 
-def handle(event, ecs, elbv2, config):
+def handle(event, ecs, elbv2, config, sleep=time.sleep, clock=time.monotonic):
     """Answer one ALB request for a parked service; returns the ALB Lambda response dict.
 
     The response carries ``X-Ecsops-Waker`` (``starting`` or ``ready``) and the decision taken is also
@@ -138,6 +143,13 @@ def handle(event, ecs, elbv2, config):
         decision["action"] = "woke"
     health = elbv2.describe_target_health(TargetGroupArn=config["target_group_arn"])["TargetHealthDescriptions"]
     decision["healthy"] = healthy_targets(health)
+    if decision["healthy"] < 1 and health and config["hold"]:
+        # Health checks have begun: hold this request rather than send the browser away for a refresh.
+        deadline = clock() + config["hold"]
+        while decision["healthy"] < 1 and clock() < deadline:
+            sleep(1)
+            health = elbv2.describe_target_health(TargetGroupArn=config["target_group_arn"])["TargetHealthDescriptions"]
+            decision["healthy"] = healthy_targets(health)
     if decision["healthy"] < 1:
         detail = f"{decision['desired_before']} of {config['wake_count']} task(s) were running; starting them now."
         if decision["action"] != "woke":

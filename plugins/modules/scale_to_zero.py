@@ -110,6 +110,13 @@ options:
         description: How often the "starting up" page reloads itself.
         type: int
         default: 5
+      hold_seconds:
+        description:
+          - Once the service's new task is registered (its health checks have begun), how long the waker holds
+            a request re-reading the target health every second before it answers the page (0 to 7; the
+            function's timeout is 10 s).
+        type: int
+        default: 5
   savings:
     description: Inputs of the savings estimate. Without hours (given or from I(schedule)) no estimate is made.
     type: dict
@@ -326,6 +333,7 @@ def argument_spec():
         waker=dict(type="dict", options=dict(
             role=dict(type="str", required=True),
             refresh_seconds=dict(type="int", default=5),
+            hold_seconds=dict(type="int", default=5),
         )),
         savings=dict(type="dict", options=dict(
             hours_parked_per_month=dict(type="float"),

@@ -90,6 +90,11 @@ def validate(params):
     schedule = params.get("schedule")
     if schedule:
         validate_schedule(schedule)
+    waker = params.get("waker") or {}
+    if waker and not 0 <= waker.get("hold_seconds", 0) <= 7:
+        raise ScaleToZeroInputError(f"waker.hold_seconds must be between 0 and 7, not {waker['hold_seconds']}")
+    if waker and waker.get("refresh_seconds", 1) < 1:
+        raise ScaleToZeroInputError(f"waker.refresh_seconds must be at least 1, not {waker['refresh_seconds']}")
     savings = params.get("savings") or {}
     hours = savings.get("hours_parked_per_month")
     if hours is not None and not 0 <= hours <= 730:

@@ -253,7 +253,8 @@ class ScaleToZero:
         if role is None:
             raise ScaleToZeroInputError(f"waker.role {spec['role']} does not exist")
         variables = wk.environment(self.cluster, self.service_name, self.params["wake_count"], tg_arn,
-                                   [r["RuleArn"] for r in state["rules"]], spec["refresh_seconds"])
+                                   [r["RuleArn"] for r in state["rules"]], spec["refresh_seconds"],
+                                   spec["hold_seconds"])
         config = wk.function_config(role["Arn"], variables,
                                     f"ecsops.fargate scale_to_zero waker for {self.cluster}/{self.service_name}")
         code = wk.package()

@@ -63,10 +63,10 @@ def package():
     return buffer.getvalue()
 
 
-def environment(cluster, service, wake_count, target_group_arn, rule_arns, refresh):
+def environment(cluster, service, wake_count, target_group_arn, rule_arns, refresh, hold):
     return {"ECSOPS_CLUSTER": cluster, "ECSOPS_SERVICE": service, "ECSOPS_WAKE_COUNT": str(wake_count),
             "ECSOPS_TARGET_GROUP_ARN": target_group_arn, "ECSOPS_RULE_ARNS": ",".join(sorted(rule_arns)),
-            "ECSOPS_REFRESH_SECONDS": str(refresh)}
+            "ECSOPS_REFRESH_SECONDS": str(refresh), "ECSOPS_HOLD_SECONDS": str(hold)}
 
 
 def function_config(role_arn, variables, description):

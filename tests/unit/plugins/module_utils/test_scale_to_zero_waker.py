@@ -156,3 +156,49 @@ def test_role_references(reference, name):
 def test_bad_role_references_are_refused(reference):
     with pytest.raises(deploy.WakerInputError):
         deploy.role_name(reference)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class HealthySoon(FakeElb):
+    """A target that is `initial` for the first reads, then healthy."""
+
+    def __init__(self, initial_reads):
+        super().__init__(states=["initial"])
+        self.reads = 0
+        self.initial_reads = initial_reads
+
+    def describe_target_health(self, TargetGroupArn):
+        self.reads += 1
+        self.states = ["initial"] if self.reads <= self.initial_reads else ["healthy"]
+        return super().describe_target_health(TargetGroupArn)
+
+
+def test_with_health_checks_under_way_the_request_is_held_until_healthy():
+    clock, ecs, elb = Clock(), FakeEcs(desired=2), HealthySoon(initial_reads=3)
+    response = waker.handle(EVENT, ecs, elb, waker.config_from_env(dict(ENV, ECSOPS_HOLD_SECONDS="5")),
+                            sleep=clock.sleep, clock=clock)
+    assert response["statusCode"] == 307 and clock.now == 3.0
+
+
+def test_the_hold_ends_with_the_page_when_the_target_is_not_healthy_in_time():
+    clock, ecs, elb = Clock(), FakeEcs(desired=2), HealthySoon(initial_reads=100)
+    response = waker.handle(EVENT, ecs, elb, waker.config_from_env(dict(ENV, ECSOPS_HOLD_SECONDS="5")),
+                            sleep=clock.sleep, clock=clock)
+    assert response["statusCode"] == 503 and clock.now == 5.0
+
+
+def test_no_hold_while_no_task_is_registered():
+    clock, ecs, elb = Clock(), FakeEcs(desired=0), FakeElb()
+    response = waker.handle(EVENT, ecs, elb, waker.config_from_env(dict(ENV, ECSOPS_HOLD_SECONDS="5")),
+                            sleep=clock.sleep, clock=clock)
+    assert response["statusCode"] == 503 and clock.now == 0.0
