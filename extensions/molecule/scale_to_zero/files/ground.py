@@ -15,8 +15,8 @@ import boto3
 
 endpoint, action, name = sys.argv[1], sys.argv[2], sys.argv[3]
 SERVICES = {"api": "api.s2z.test", "web": "web.s2z.test"}
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                  "Action": "sts:AssumeRole"}]}
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
 def client(service):
@@ -46,8 +46,8 @@ def up():
         vpc = vpcs[0]["VpcId"]
         subnets = sorted(s["SubnetId"] for s in ec2.describe_subnets(
             Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"])
-        group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                     {"Name": "group-name", "Values": [name]}])["SecurityGroups"][0]["GroupId"]
+        group = ec2.describe_security_groups(Filters=[
+            {"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": [name]}])["SecurityGroups"][0]["GroupId"]
     else:
         vpc = ec2.create_vpc(CidrBlock="10.61.0.0/16", TagSpecifications=[
             {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}])["Vpc"]["VpcId"]
