@@ -2,8 +2,10 @@
 
 moto registers targets but calls every one of them healthy at once. Here each target's health
 follows its target group's health check settings: `initial` while the first checks run, then
-`healthy` after HealthyThresholdCount x HealthCheckIntervalSeconds, or `unhealthy` after
-UnhealthyThresholdCount x HealthCheckIntervalSeconds when its checks fail; `draining` for
+`healthy` after one passing check ("After your target is registered, it must pass one health check
+to be considered healthy"; HealthyThresholdCount applies to a target coming back from unhealthy,
+which the sandbox does not model), or `unhealthy` after UnhealthyThresholdCount x
+HealthCheckIntervalSeconds when its checks fail; `draining` for
 deregistration_delay.timeout_seconds after deregistration, then gone. Durations are AWS seconds
 scaled by the profile. States, reason codes and descriptions are those of
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
@@ -86,7 +88,8 @@ def health(tg, target: Target, now: float, seconds) -> tuple:
         return CHECKS_DISABLED
     interval = seconds(int(tg.health_check_interval_seconds))
     elapsed = now - target.checks_since
-    checks = int(tg.unhealthy_threshold_count if target.failure else tg.healthy_threshold_count)
+    # A new target is healthy after its first passing check; a failing one after UnhealthyThresholdCount.
+    checks = int(tg.unhealthy_threshold_count) if target.failure else 1
     if elapsed < checks * interval:
         return REGISTERING if elapsed < interval else INITIAL_CHECKS
     return target.failure or HEALTHY

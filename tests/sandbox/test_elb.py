@@ -102,7 +102,7 @@ def metric_sum(sandbox, name, dimensions):
 
 
 # -- target health -------------------------------------------------------------------------------
-def test_instance_target_is_initial_then_healthy_after_healthy_threshold_checks(env, scale):
+def test_instance_target_is_initial_then_healthy_after_its_first_passing_check(env, scale):
     tg = env["target_group"]("app")
     forward_everything_to(env, tg)
     [instance] = instances(env)
@@ -116,8 +116,27 @@ def test_instance_target_is_initial_then_healthy_after_healthy_threshold_checks(
     assert description["TargetHealth"]["Reason"] in ("Elb.RegistrationInProgress", "Elb.InitialHealthChecking")
 
     wait_until(lambda: state_of(env, tg, instance) == "healthy", timeout=3 * scale(HEALTHY_THRESHOLD * INTERVAL) + 2)
-    assert time.monotonic() - registered_at >= scale(HEALTHY_THRESHOLD * INTERVAL)
+    assert time.monotonic() - registered_at >= scale(INTERVAL)
     assert health(env, tg)[instance] == ("healthy", None)
+
+
+def test_a_new_target_needs_one_passing_check_and_a_failing_one_unhealthy_threshold_checks():
+    """The ALB guide: "After your target is registered, it must pass one health check to be considered
+    healthy"; HealthyThresholdCount is for a target returning to service. Driven with a fixed clock."""
+    from types import SimpleNamespace
+
+    from sandbox._elb import targets
+
+    group = SimpleNamespace(health_check_enabled=True, health_check_interval_seconds=INTERVAL,
+                            healthy_threshold_count=5, unhealthy_threshold_count=UNHEALTHY_THRESHOLD)
+    passing = targets.Target(id="i-1", port=80, kind="instance", checks_since=0.0)
+    failing = targets.Target(id="i-2", port=80, kind="instance", checks_since=0.0, failure=targets.NO_ANSWER)
+    aws_seconds = float  # time scale 1
+
+    assert targets.health(group, passing, INTERVAL - 0.1, aws_seconds)[0] == "initial"
+    assert targets.health(group, passing, INTERVAL, aws_seconds) == targets.HEALTHY
+    assert targets.health(group, failing, INTERVAL, aws_seconds) == targets.INITIAL_CHECKS
+    assert targets.health(group, failing, UNHEALTHY_THRESHOLD * INTERVAL, aws_seconds) == targets.NO_ANSWER
 
 
 def test_target_is_unused_until_a_listener_forwards_to_its_group(env, scale):
