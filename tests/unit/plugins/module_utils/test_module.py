@@ -49,6 +49,16 @@ def test_user_agent_names_the_collection(module):
     assert "APN/1.0 Ansible/" in user_agent
 
 
+def test_clients_share_one_session_and_keep_the_connection_options(module):
+    ecs, logs = module.client("ecs"), module.client("logs")
+    # One botocore loader: the second client did not read the endpoint and model data again.
+    assert ecs.meta.events is not logs.meta.events
+    assert ecs._loader is logs._loader  # pylint: disable=protected-access
+    assert ecs.meta.endpoint_url == logs.meta.endpoint_url == "http://127.0.0.1:1"
+    assert ecs.meta.region_name == logs.meta.region_name == "us-east-1"
+    assert logs.meta.config.user_agent == ecs.meta.config.user_agent
+
+
 def test_amazon_aws_options_are_inherited(module):
     assert module.params["name"] == "web"
     assert module.region == "us-east-1"
