@@ -34,9 +34,6 @@ calls by operation; ``--tasks`` prints them.
 
 Targets (issue 7): no failed task on our side; its second run changed=0, in <= 40 % of the incumbents'
 no-op wall time, with <= 50 % of their no-op API calls. Exits 1 when one is missed.
-When a role or module of our side is not in the tree yet, the script says which, runs
-``environment/ecsops_partial.yml`` instead (that part converged with the incumbents' tasks), marks the
-ecsops rows partial, and exits 2.
 """
 
 from __future__ import annotations
@@ -69,17 +66,6 @@ SIDES = {
     # label: (playbook, name prefix, VPC network)
     "incumbents": ("incumbents.yml", "inc", "10.81"),
     "ecsops": ("ecsops.yml", "eco", "10.82"),
-}
-# What our side needs, and what stands in for it while it is missing.
-OUR_PARTS = {
-    "alb": (REPO / "roles" / "alb" / "meta" / "argument_specs.yml",
-            "role ecsops.fargate.alb (roles/alb)",
-            "the incumbents' network, security group, target group and ALB tasks"),
-    "cluster": (REPO / "roles" / "cluster" / "meta" / "argument_specs.yml",
-                "role ecsops.fargate.cluster (roles/cluster)", "the incumbents' cluster, log group and IAM role tasks"),
-    "autoscaling": (REPO / "plugins" / "modules" / "fargate_service_autoscaling.py",
-                    "module ecsops.fargate.fargate_service_autoscaling",
-                    "community.aws.application_autoscaling_policy"),
 }
 
 
@@ -123,19 +109,12 @@ def set_up(sb: SandboxClient, workdir: Path) -> dict:
     return {"bench_certificate_arn": certificate_arn, "bench_image": given["image"], "bench_oci_layout": str(layout)}
 
 
-def missing_parts() -> list[str]:
-    return [name for name, (path, _, _) in OUR_PARTS.items() if not path.exists()]
-
-
 # -- one measured run --------------------------------------------------------------------------------
-def run_side(sb: SandboxClient, side: str, run: int, extra: dict, workdir: Path, missing: list[str]) -> dict:
+def run_side(sb: SandboxClient, side: str, run: int, extra: dict, workdir: Path) -> dict:
     playbook, prefix, net = SIDES[side]
-    if side == "ecsops" and missing:
-        playbook = "ecsops_partial.yml"
     tasks_out = workdir / f"{side}-{run}.tasks.json"
     log = workdir / f"{side}-{run}.log"
-    extra_vars = dict(extra, bench_prefix=prefix, bench_net=net, bench_endpoint_url=sb.endpoint,
-                      bench_missing=missing, bench_workdir=str(workdir))
+    extra_vars = dict(extra, bench_prefix=prefix, bench_net=net, bench_endpoint_url=sb.endpoint)
     (workdir / f"{side}.vars.json").write_text(json.dumps(extra_vars))
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
                ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="bench_calls",
@@ -189,13 +168,13 @@ def median_run(runs: list[dict]) -> dict:
     return {key: statistics.median(r[key] for r in runs) for key in ("wall", "cpu", "calls")}
 
 
-def report(results: dict, args, missing: list[str], machine: str) -> int:
+def report(results: dict, args, machine: str) -> int:
     print(f"\nenvironment benchmark ({args.profile} profile, {machine})")
     header = f"{'':44} {'wall s':>8} {'CPU s':>7} {'API calls':>10} {'failed':>7} {'changed':>8}"
     print(header)
     for side, run in sorted(results, key=lambda k: (list(SIDES).index(k[0]), k[1])):
         r = results[(side, run)]
-        label = f"{side}{' (partial)' if side == 'ecsops' and missing else ''} run {run}"
+        label = f"{side} run {run}"
         label += " (first)" if run == 1 else " (no-op)" if not r["changed"] else " (should be no-op)"
         print(f"{label:44} {r['wall']:8.1f} {r['cpu']:7.1f} {r['calls']:10d} {len(r['failed']):7d} "
               f"{len(r['changed']):8d}")
@@ -231,12 +210,6 @@ def report(results: dict, args, missing: list[str], machine: str) -> int:
     for (side, run), r in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         for task in r["failed"]:
             print(f"  failed: {side} run {run}: {task['name']}: {' '.join(task['message'].split())[:160]}")
-    if missing:
-        print("\nPARTIAL: not in the tree yet, so converged with the incumbent modules on our side:")
-        for name in missing:
-            _, what, stand_in = OUR_PARTS[name]
-            print(f"  - {what}: stood in by {stand_in}")
-        return 2
     met = all(ok for _, _, ok in checks)
     print("targets met" if met else "TARGET MISSED")
     return 0 if met else 1
@@ -251,10 +224,6 @@ def main() -> int:
                         help="no-op runs per side to take the median of (default 1: the second run only)")
     parser.add_argument("--keep", type=Path, help="keep the logs and per-task JSON in this directory")
     args = parser.parse_args()
-    missing = missing_parts()
-    for name in missing:
-        _, what, stand_in = OUR_PARTS[name]
-        print(f"note: {what} is not in the tree yet; our side uses {stand_in} for that part", file=sys.stderr)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.keep or Path(tmp)
@@ -275,7 +244,7 @@ def main() -> int:
                 if run is None:
                     run = next_run[side]
                 next_run[side] = max(next_run[side], run + 1)
-                r = results[(side, run)] = run_side(sb, side, run, extra, workdir, missing)
+                r = results[(side, run)] = run_side(sb, side, run, extra, workdir)
                 print(f"  {side} run {run}: {r['wall']:.1f} s, {r['calls']} calls, {len(r['failed'])} failed, "
                       f"{len(r['changed'])} changed (log {r['log']})", file=sys.stderr)
                 if side == "incumbents" and run == 2 and r["changed"]:
@@ -286,7 +255,7 @@ def main() -> int:
             for key in sorted(results, key=lambda k: (k[1], k[0])):
                 print_tasks(results[key])
             print_operations(results)
-        return report(results, args, missing, machine)
+        return report(results, args, machine)
 
 
 if __name__ == "__main__":
