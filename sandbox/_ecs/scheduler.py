@@ -242,7 +242,9 @@ class Scheduler:
             info = {"task_id": task.id, "task_arn": task.arn, "task_definition": task.task_definition_arn,
                     "revision": task.revision, "image": container.image}
             try:
-                elb.register_task_target(svc.region, tg_arn, task.ip, port, info, "unhealthy" in task.effects)
+                # A crashing container never answers a health check in its short run.
+                failing = "unhealthy" in task.effects or "crash" in task.effects
+                elb.register_task_target(svc.region, tg_arn, task.ip, port, info, failing)
             except KeyError:  # the target group was deleted under the service: ECS cannot register there
                 log.warning("%s: target group %s is gone", svc.arn, tg_arn)
                 continue

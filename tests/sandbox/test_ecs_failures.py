@@ -100,6 +100,20 @@ def test_crashing_image_fails_at_the_threshold_and_rolls_back(env):
         assert task["startedAt"] < task["stoppedAt"]  # it ran briefly
 
 
+def test_crashing_image_behind_a_load_balancer_never_turns_healthy_and_rolls_back(env):
+    # Health checks every 5 s pass long before the 10 s a crashing container runs: its targets must still
+    # fail them, or the deployment would complete before the first crash.
+    sandbox = env["sandbox"]
+    alb = make_alb(sandbox, env["network"], health_interval=5, deregistration_delay=5)
+    tg = alb["target_groups"]["tg"]
+    sandbox.add_fault({"image": ":crashing"}, "crash")
+    v2 = fargate_task_definition(sandbox, pullable_image(sandbox, "crashing"))
+    create_service(env, loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 80}],
+                   healthCheckGracePeriodSeconds=0)
+    first, failed_id, service, _ = deploy_and_wait_for_rollback(env, v2)
+    assert_rolled_back(env, first, failed_id, service, threshold=3)
+
+
 def test_threshold_is_half_the_desired_count_rounded_up(env):
     sandbox = env["sandbox"]
     sandbox.add_fault({"image": ":crashing"}, "crash")
