@@ -22,6 +22,7 @@ actions only by ``state: absent`` when it is about to deregister the target.
 from __future__ import annotations
 
 import copy
+import functools
 
 from ansible_collections.ecsops.fargate.plugins.module_utils import autoscaling
 from ansible_collections.ecsops.fargate.plugins.module_utils import elbv2
@@ -253,15 +254,9 @@ class ServiceAutoscaling:
 
     def __init__(self, params, clients, check_mode=False, warn=None):
         self.params = params
-        self._factory = clients
-        self._clients = {}
+        self.client = functools.cache(clients)  # one client per AWS service for the run
         self.check_mode = check_mode
         self.warn = warn or (lambda msg: None)
-
-    def client(self, name):
-        if name not in self._clients:
-            self._clients[name] = self._factory(name)
-        return self._clients[name]
 
     @property
     def aas(self):

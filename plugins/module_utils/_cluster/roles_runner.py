@@ -12,6 +12,8 @@ nothing costs 2 calls per role, 3 for the execution role.
 
 from __future__ import annotations
 
+import functools
+
 from ansible_collections.ecsops.fargate.plugins.module_utils import iam
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster import roles as planning
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import api_call
@@ -27,16 +29,10 @@ def get_caller_account(sts):
 class RolesRun:
     def __init__(self, params, clients, region=None, check_mode=False):
         self.params = params
-        self._factories = clients
-        self._clients = {}
+        self.client = functools.cache(clients)  # one client per AWS service for the run
         self.region = region
         self.check_mode = check_mode
         self.policy_name = params.get("inline_policy_name") or DEFAULT_INLINE_POLICY
-
-    def client(self, name):
-        if name not in self._clients:
-            self._clients[name] = self._factories(name)
-        return self._clients[name]
 
     def context(self):
         context = planning.Context.from_cluster(self.params["cluster"], region=self.region,

@@ -12,6 +12,7 @@ ListNamespaces and ListServices (server-side filtered by name and namespace).
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from ansible_collections.ecsops.fargate.plugins.module_utils import cloudmap
@@ -25,16 +26,10 @@ class ClusterRun:
 
     def __init__(self, params, clients, check_mode=False, sleep=None, warn=None):
         self.params = params
-        self._factories = clients
-        self._clients = {}
+        self.client = functools.cache(clients)  # one client per AWS service for the run
         self.check_mode = check_mode
         self.sleep = sleep
         self.warn = warn or (lambda msg: None)
-
-    def client(self, name):
-        if name not in self._clients:
-            self._clients[name] = self._factories(name)
-        return self._clients[name]
 
     # --- read -----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ a hosted zone ListHostedZonesByName and ListResourceRecordSets.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from ansible_collections.ecsops.fargate.plugins.module_utils import elbv2
@@ -30,19 +31,13 @@ from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAW
 class AlbRun:
     def __init__(self, params, clients, check_mode=False, sleep=time.sleep, warn=None):
         self.params = params
-        self._factory = clients
-        self._clients = {}
+        self.client = functools.cache(clients)  # one client per AWS service for the run
         self.check_mode = check_mode
         self.sleep = sleep
         self.warn = warn or (lambda msg: None)
         self.steps = []
         self.before = {}
         self.after = {}
-
-    def client(self, name):
-        if name not in self._clients:
-            self._clients[name] = self._factory(name)
-        return self._clients[name]
 
     @property
     def ec2(self):

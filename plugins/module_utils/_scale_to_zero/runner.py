@@ -9,6 +9,7 @@ reads, hands over and writes. Every check runs before the first write, and check
 from __future__ import annotations
 
 import datetime
+import functools
 import time
 
 from ansible_collections.ecsops.fargate.plugins.module_utils import autoscaling
@@ -31,15 +32,12 @@ class Clients:
     _SERVICES = {"autoscaling": "application-autoscaling", "awslambda": "lambda"}
 
     def __init__(self, module):
-        self._module = module
-        self._clients = {}
+        self._client = functools.cache(module.client)
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        if name not in self._clients:
-            self._clients[name] = self._module.client(self._SERVICES.get(name, name))
-        return self._clients[name]
+        return self._client(self._SERVICES.get(name, name))
 
 
 def _utcnow():
