@@ -23,6 +23,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.plan impor
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import RolesInputError
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import desired_roles
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import plan_role
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import role_options
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles_runner import RolesRun
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles_runner import run_module as run_roles_module
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.runner import ClusterRun
@@ -38,6 +39,7 @@ __all__ = [
     "desired_state",
     "discoverable_services",
     "desired_roles",
+    "role_options",
     "plan",
     "plan_role",
     "run_module",

@@ -135,6 +135,15 @@ options:
     description: Seconds to wait for Cloud Map's asynchronous operations (namespace creation takes about a minute).
     type: int
     default: 300
+  iam:
+    description:
+      - The cluster's IAM roles, converged in the same module run (one process instead of two) - the options of
+        M(ecsops.fargate.fargate_task_roles) other than I(cluster), I(state), I(tags) and I(purge_tags), which come
+        from this module (C(account_id), C(execution_role), C(task_roles), C(waker_role), C(inline_policy_name),
+        C(permissions_boundary)), validated against that module's argument spec before anything is written.
+      - The roles follow I(state) - with C(absent) they are deleted after the cluster - and get I(tags).
+      - Not given, no role is managed.
+    type: dict
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -187,6 +196,22 @@ EXAMPLES = r"""
     security_groups: [sg-0123]
     service_registries:
       - registry_arn: "{{ cluster.discovery_service_arns.backend }}"
+
+- name: Cluster and its roles in one module run - the execution role and a task role for the API
+  ecsops.fargate.fargate_cluster:
+    name: dev
+    services:
+      - name: api
+    iam:
+      execution_role:
+        ssm_parameter_prefix: /dev/
+      task_roles:
+        - service: api
+          statements:
+            - Effect: Allow
+              Action: ["s3:GetObject"]
+              Resource: arn:aws:s3:::dev-uploads/*
+  register: cluster_with_roles
 
 - name: Production cluster on on-demand Fargate with Container Insights
   ecsops.fargate.fargate_cluster:
@@ -247,6 +272,13 @@ discovery_service_ids:
   description: Cloud Map service id per discoverable service.
   returned: always
   type: dict
+iam:
+  description: With I(iam), the roles as M(ecsops.fargate.fargate_task_roles) returns them (C(execution_role_arn),
+    C(task_role_arns), C(waker_role_arn), C(role_names)); their C(before) and C(after) are under C(iam) in I(diff).
+  returned: when I(iam) is given
+  type: dict
+  sample: {"execution_role_arn": "arn:aws:iam::123456789012:role/dev-execution", "task_role_arns": {"api": null},
+           "waker_role_arn": null, "role_names": {"execution": "dev-execution"}}
 actions:
   description: What the run changed, or would change in check mode, one line per step.
   returned: always
@@ -266,6 +298,7 @@ api_calls:
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import ClusterInputError
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import OperationFailed
+from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import RolesInputError
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import run_module
 from ansible_collections.ecsops.fargate.plugins.module_utils.module import EcsopsAWSModule
 
@@ -293,6 +326,7 @@ def argument_spec():
             description=dict(type="str"))),
         discovery_dns_ttl=dict(type="int", default=10),
         wait_timeout=dict(type="int", default=300),
+        iam=dict(type="dict"),
     )
 
 
@@ -300,7 +334,7 @@ def main():
     module = EcsopsAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     try:
         result = run_module(module)
-    except (ClusterInputError, OperationFailed) as e:
+    except (ClusterInputError, OperationFailed, RolesInputError) as e:
         module.fail_json(msg=str(e))
     except EcsopsAWSError as e:
         module.fail_json_aws_error(e)

@@ -219,30 +219,18 @@ api_calls:
 
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import RolesInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import role_options
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import run_roles_module
 from ansible_collections.ecsops.fargate.plugins.module_utils.module import EcsopsAWSModule
 
 
 def argument_spec():
-    statements = dict(type="list", elements="dict", default=[])
     return dict(
         cluster=dict(type="str", required=True),
-        account_id=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        execution_role=dict(type="dict", options=dict(
-            name=dict(type="str"), ssm_parameter_prefix=dict(type="str"), secrets_prefix=dict(type="str", no_log=False),
-            kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
-            managed_policies=dict(type="list", elements="str"), statements=statements)),
-        task_roles=dict(type="list", elements="dict", default=[], options=dict(
-            service=dict(type="str", required=True), name=dict(type="str"), statements=statements,
-            managed_policies=dict(type="list", elements="str"))),
-        waker_role=dict(type="dict", options=dict(
-            name=dict(type="str"), function_prefix=dict(type="str"),
-            load_balancer_names=dict(type="list", elements="str", default=[]), statements=statements)),
-        inline_policy_name=dict(type="str", default="ecsops-fargate"),
-        permissions_boundary=dict(type="str"),
         tags=dict(type="dict", default={}),
         purge_tags=dict(type="bool", default=True),
+        **role_options(),
     )
 
 

@@ -38,6 +38,26 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _EFFECTS = ("Allow", "Deny")
 
 
+def role_options():
+    """The argument spec of the roles (fargate_task_roles' options, and fargate_cluster's ``iam``)."""
+    statements = dict(type="list", elements="dict", default=[])
+    return dict(
+        account_id=dict(type="str"),
+        execution_role=dict(type="dict", options=dict(
+            name=dict(type="str"), ssm_parameter_prefix=dict(type="str"), secrets_prefix=dict(type="str", no_log=False),
+            kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
+            managed_policies=dict(type="list", elements="str"), statements=statements)),
+        task_roles=dict(type="list", elements="dict", default=[], options=dict(
+            service=dict(type="str", required=True), name=dict(type="str"), statements=statements,
+            managed_policies=dict(type="list", elements="str"))),
+        waker_role=dict(type="dict", options=dict(
+            name=dict(type="str"), function_prefix=dict(type="str"),
+            load_balancer_names=dict(type="list", elements="str", default=[]), statements=statements)),
+        inline_policy_name=dict(type="str", default="ecsops-fargate"),
+        permissions_boundary=dict(type="str"),
+    )
+
+
 class RolesInputError(ValueError):
     """The arguments cannot describe roles IAM would accept; raised before any call."""
 

@@ -15,18 +15,26 @@ from __future__ import annotations
 import functools
 import uuid
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.ecsops.fargate.plugins.module_utils import cloudmap
 from ansible_collections.ecsops.fargate.plugins.module_utils import logs
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster import api
 from ansible_collections.ecsops.fargate.plugins.module_utils._cluster import plan as planning
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import Context
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import RolesInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import desired_roles
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import role_options
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles_runner import RolesRun
 
 
 class ClusterRun:
     """One invocation of fargate_cluster. ``clients`` maps service name to a boto3 client factory."""
 
-    def __init__(self, params, clients, check_mode=False, sleep=None, warn=None):
+    def __init__(self, params, clients, check_mode=False, sleep=None, warn=None, region=None):
         self.params = params
         self.client = functools.cache(clients)  # one client per AWS service for the run
+        self.region = region
         self.check_mode = check_mode
         self.sleep = sleep
         self.warn = warn or (lambda msg: None)
@@ -49,6 +57,7 @@ class ClusterRun:
 
     def run(self):
         desired = planning.desired_state(self.params)
+        roles = iam_params(self.params, self.region)  # bad roles input fails here, before any write
         cluster, groups, namespace, services = self.read(desired)
         current = planning.current_state(cluster, groups, namespace, services, desired)
         if self.params.get("state") == "absent":
@@ -68,7 +77,21 @@ class ClusterRun:
             for step in steps:
                 getattr(self, "_" + step["action"])(step)
 
-        return self.result(desired, current, after, steps)
+        result = self.result(desired, current, after, steps)
+        if roles is not None:
+            self.run_roles(result, roles)
+        return result
+
+    def run_roles(self, result, params):
+        """The ``iam`` option: fargate_task_roles' work in this process (a module process costs ~0.7 s).
+        The cluster's ARN names the account and region the policies refer to, with no STS call."""
+        params = dict(params, cluster=result["cluster_arn"] or self.params["name"])
+        roles = RolesRun(params, self.client, region=self.region, check_mode=self.check_mode).run()
+        result["changed"] = result["changed"] or roles["changed"]
+        result["actions"].extend(roles["actions"])
+        result["diff"]["before"]["iam"] = roles["diff"]["before"]
+        result["diff"]["after"]["iam"] = roles["diff"]["after"]
+        result["iam"] = {key: roles[key] for key in ("execution_role_arn", "task_role_arns", "waker_role_arn", "role_names")}
 
     def result(self, desired, current, after, steps):
         absent = self.params.get("state") == "absent"
@@ -176,6 +199,21 @@ class ClusterRun:
         cloudmap.delete_service(self.client("servicediscovery"), self.services[step["service"]]["Id"])
 
 
+def iam_params(params, region):
+    """fargate_task_roles' parameters from fargate_cluster's ``iam`` option (None without it), validated
+    against that module's argument spec and planned once with a stand-in account, so that bad input fails
+    before the cluster is written. Raises RolesInputError."""
+    if params.get("iam") is None:
+        return None
+    validated = ArgumentSpecValidator(role_options()).validate(params["iam"])
+    if validated.error_messages:
+        raise RolesInputError("iam: " + "; ".join(validated.error_messages))
+    roles = dict(validated.validated_parameters, state=params.get("state"), tags=params.get("tags") or {},
+                 purge_tags=params.get("purge_tags", True))
+    desired_roles(roles, Context(params["name"], region, roles.get("account_id") or "000000000000"))
+    return roles
+
+
 def _camel_strategy(strategy):
     return [{"capacityProvider": i["capacity_provider"], "weight": i["weight"], "base": i["base"]}
             for i in strategy or []]
@@ -193,7 +231,8 @@ def _cluster_result(cluster, state):
 def run_module(module):
     """fargate_cluster's body: returns the result dict (raises ClusterInputError, EcsopsAWSError,
     cloudmap.OperationFailed)."""
-    runner = ClusterRun(module.params, module.client, check_mode=module.check_mode, warn=module.warn)
+    runner = ClusterRun(module.params, module.client, check_mode=module.check_mode, warn=module.warn,
+                        region=module.region)
     return runner.run()
 
 

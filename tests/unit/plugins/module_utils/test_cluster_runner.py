@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 from botocore.stub import ANY
@@ -10,10 +12,17 @@ from botocore.stub import Stubber
 from ansible_collections.ecsops.fargate.plugins.module_utils import cloudmap
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import ClusterRun
 from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import OperationFailed
+from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import RolesInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils.cluster import desired_roles
+from ansible_collections.ecsops.fargate.plugins.module_utils._cluster.roles import Context
 
 from test_cluster_plan import existing_cluster
 from test_cluster_plan import params
 from test_cluster_plan import summary
+from test_cluster_roles import KEY
+from test_cluster_roles import S3
+from test_cluster_roles import expect_converged
+from test_cluster_roles import params as role_params_with_defaults
 
 NAMESPACE = {"Id": "ns-1", "Arn": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1",
              "Name": "dev.local", "Type": "DNS_PRIVATE",
@@ -170,3 +179,57 @@ def test_a_failed_or_slow_cloud_map_operation_fails_the_run():
     with pytest.raises(OperationFailed, match="still PENDING after 10 s"):
         cloudmap.wait_for_operation(FakeSD(["PENDING"] * 10), "op", timeout=10, sleep=lambda s: None,
                                     clock=lambda: next(clock))
+
+
+# --- the iam option: fargate_task_roles' work in the same run -------------------------------------
+
+@pytest.fixture(name="aws_iam")
+def fixture_aws_iam(aws):
+    clients, stubbers = aws
+    clients["iam"] = boto3.client("iam", region_name="us-east-1", aws_access_key_id="testing",
+                                  aws_secret_access_key="testing", endpoint_url="http://127.0.0.1:1")
+    stubbers["iam"] = Stubber(clients["iam"])
+    stubbers["iam"].activate()
+    return clients, stubbers
+
+
+@pytest.mark.parametrize("iam, message", [
+    ({"task_roles": [{"statements": []}]}, "iam: missing required arguments: service"),
+    ({"execution_role": {"nmae": "x"}}, "nmae"),
+    ({"task_roles": [{"service": "api"}, {"service": "api"}]}, "task_roles lists service api twice"),
+    ({"task_roles": [{"service": "api", "name": "bad name!"}]}, "bad name!"),
+])
+def test_bad_iam_input_fails_before_any_call(aws_iam, iam, message):
+    clients, _stubbers = aws_iam  # no response queued: any call would fail the test
+    with pytest.raises(RolesInputError, match=re.escape(message)):
+        run(clients, iam=iam)
+
+
+def test_a_converged_cluster_with_its_roles_reads_and_changes_nothing(aws_iam):
+    clients, stubbers = aws_iam
+    expect_reads(stubbers, existing_cluster())
+    arn = existing_cluster()["clusterArn"]
+    roles = desired_roles(role_params_with_defaults(cluster=arn, waker_role=None), Context.from_cluster(arn))
+    expect_converged(stubbers["iam"], roles)
+    result = run(clients, iam={"execution_role": {"ssm_parameter_prefix": "/dev/", "secrets_prefix": "dev/",
+                                                  "kms_key_arns": [KEY]},
+                               "task_roles": [{"service": "api", "statements": [S3]}]})
+    assert result["changed"] is False
+    assert result["actions"] == []
+    assert result["iam"]["execution_role_arn"] == "arn:aws:iam::123456789012:role/dev-execution"
+    assert result["iam"]["task_role_arns"] == {"api": "arn:aws:iam::123456789012:role/dev-api-task"}
+    assert set(result["diff"]["before"]["iam"]) == {"dev-execution", "dev-api-task"}
+
+
+def test_check_mode_on_nothing_plans_the_cluster_and_its_roles(aws_iam):
+    clients, stubbers = aws_iam
+    expect_reads(stubbers, None, groups=[], namespaces=[])
+    # No cluster ARN yet: the account comes from STS (with account_id, not even that).
+    stubbers["iam"].add_client_error("get_role", "NoSuchEntity", "not found", 404,
+                                     expected_params={"RoleName": "dev-execution"})
+    result = run(clients, check_mode=True, iam={"execution_role": {}, "account_id": "123456789012"})
+    assert result["changed"] is True
+    assert "create role dev-execution" in result["actions"]
+    assert result["actions"].index("create role dev-execution") > 0  # after the cluster's own steps
+    assert result["diff"]["before"]["iam"] == {"dev-execution": None}
+    assert result["iam"]["execution_role_arn"] == "arn:aws:iam::123456789012:role/dev-execution"
