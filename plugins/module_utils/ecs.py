@@ -10,11 +10,13 @@
 - ``_ecs/service.py``  service: managed fields, create/update plan, tags
 - ``_ecs/waiter.py``   the rollout state machine (``RolloutWatch``) fed by describe results
 - ``_ecs/api.py``      the boto3 calls, each under ``api_call``
+- ``_ecs/alarms.py``   the service's CloudWatch alarms: validate, build, compare
 - ``_ecs/runner.py``   the rollout: validate, resolve, plan, apply, wait, roll back
 """
 
 from __future__ import annotations
 
+from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.alarms import options as alarm_options
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.fargate import FARGATE_SIZES
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.fargate import TaskSizeError
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.fargate import validate_task_size
@@ -36,6 +38,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.waiter import 
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.waiter import RolloutWatch
 
 __all__ = [
+    "alarm_options",
     "FARGATE_SIZES",
     "TaskSizeError",
     "validate_task_size",

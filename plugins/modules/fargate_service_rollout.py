@@ -324,6 +324,82 @@ options:
       bake_time_minutes:
         description: Minutes a blue/green deployment bakes before the old tasks stop.
         type: int
+  alarms:
+    description:
+      - The service's CloudWatch metric alarms, created or updated (C(PutMetricAlarm)) before the service so that the
+        deployment about to start watches alarms that exist. A run that changes nothing reads them in one
+        C(DescribeAlarms) call.
+      - An alarm with I(rollback=true) joins I(deployment.alarms) (created enabled and rolling back when not given);
+        ALARM during a deployment fails it and ECS rolls it back; the module then reports the failure.
+      - With I(state=absent) the alarms named here are deleted with the service. Alarms not listed are never touched.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Alarm name (1 to 255 characters).
+        type: str
+        required: true
+      metric:
+        description: Metric name, e.g. C(CPUUtilization).
+        type: str
+        required: true
+      namespace:
+        description: Metric namespace.
+        type: str
+        default: AWS/ECS
+      statistic:
+        description: Statistic of the metric over each period.
+        type: str
+        choices: [SampleCount, Average, Sum, Minimum, Maximum]
+        default: Average
+      comparison:
+        description: How the statistic compares with I(threshold).
+        type: str
+        choices: [GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold]
+        required: true
+      threshold:
+        description: The threshold.
+        type: float
+        required: true
+      period:
+        description: Seconds per period - 10, 20, 30 or a multiple of 60.
+        type: int
+        default: 60
+      evaluation_periods:
+        description: Periods evaluated; I(period) x I(evaluation_periods) may not exceed one day.
+        type: int
+        default: 1
+      datapoints_to_alarm:
+        description: Breaching periods (out of I(evaluation_periods)) that set ALARM. Not given, all of them.
+        type: int
+      unit:
+        description: Unit of the metric, e.g. C(Percent).
+        type: str
+      dimensions:
+        description: Metric dimensions. Defaults to the service's - C(ClusterName) and C(ServiceName).
+        type: dict
+      description:
+        description: Alarm description.
+        type: str
+      treat_missing_data:
+        description: How missing data points are treated.
+        type: str
+        choices: [missing, notBreaching, breaching, ignore]
+        default: missing
+      alarm_actions:
+        description: ARNs notified on ALARM (e.g. SNS topics).
+        type: list
+        elements: str
+        default: []
+      ok_actions:
+        description: ARNs notified on OK.
+        type: list
+        elements: str
+        default: []
+      rollback:
+        description: Add the alarm to the deployment's alarms, so ALARM fails the deployment and rolls it back.
+        type: bool
+        default: false
   capacity_provider_strategy:
     description: Capacity providers, e.g. C(FARGATE_SPOT) by weight with a C(FARGATE) base. Excludes I(launch_type).
     type: list
@@ -467,6 +543,36 @@ EXAMPLES = r"""
         base: 1
         weight: 1
 
+- name: Deploy with the service's alarms - a 5XX alarm rolls a bad deployment back, a CPU alarm only notifies
+  ecsops.fargate.fargate_service_rollout:
+    cluster: prod
+    name: api
+    cpu: "512"
+    memory: "1024"
+    containers:
+      - name: web
+        image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v42
+    subnets: [subnet-0a, subnet-0b]
+    security_groups: [sg-0123]
+    alarms:
+      - name: prod-api-5xx
+        namespace: AWS/ApplicationELB
+        metric: HTTPCode_Target_5XX_Count
+        statistic: Sum
+        comparison: GreaterThanThreshold
+        threshold: 10
+        dimensions:
+          TargetGroup: targetgroup/api-prod/0123456789abcdef
+          LoadBalancer: app/prod/0123456789abcdef
+        rollback: true
+      - name: prod-api-cpu-high
+        metric: CPUUtilization
+        comparison: GreaterThanThreshold
+        threshold: 80
+        evaluation_periods: 5
+        unit: Percent
+        alarm_actions: [arn:aws:sns:eu-west-1:123456789012:ops]
+
 - name: Roll back to the previous good revision
   ecsops.fargate.fargate_service_rollout:
     cluster: prod
@@ -506,6 +612,12 @@ service_changes:
   description: Service fields changed (or that would change), each with C(before) and C(after).
   returned: unless I(state=absent)
   type: dict
+alarms_changed:
+  description: Names of the I(alarms) created or updated (deleted with I(state=absent)), or that would be in check mode.
+  returned: with I(state=present) or I(state=absent)
+  type: list
+  elements: str
+  sample: ["api-cpu-high"]
 service:
   description: The service as DescribeServices returns it after the run, in snake_case.
   returned: always
@@ -585,6 +697,7 @@ api_calls:
 
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 from ansible_collections.ecsops.fargate.plugins.module_utils.ecs import RolloutInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils.ecs import alarm_options
 from ansible_collections.ecsops.fargate.plugins.module_utils.ecs import run_module
 from ansible_collections.ecsops.fargate.plugins.module_utils.module import EcsopsAWSModule
 
@@ -661,6 +774,7 @@ def argument_spec():
             container_port=dict(type="int"), port=dict(type="int"))),
         health_check_grace_period=dict(type="int"),
         deployment=dict(type="dict", options=deployment),
+        alarms=dict(type="list", elements="dict", options=alarm_options()),
         capacity_provider_strategy=dict(type="list", elements="dict", options=dict(
             capacity_provider=dict(type="str", required=True), weight=dict(type="int", default=0),
             base=dict(type="int", default=0))),

@@ -16,6 +16,8 @@ import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.ecsops.fargate.plugins.module_utils import cloudwatch
+from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import alarms as service_alarms
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import api
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import service as svc
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import taskdef
@@ -68,6 +70,8 @@ class Rollout:
             raise RolloutInputError(f"keep_revisions must be at least 1, not {keep}")
         state = self.params["state"]
         result = {"rolled_back": self.roll_back, "absent": self.remove}.get(state, self.deploy)()
+        if state == "absent" and not result.get("failed"):
+            self.remove_alarms(result)
         if keep is not None and not result.get("failed"):
             self.housekeeping(result, keep)
         return result
@@ -99,6 +103,7 @@ class Rollout:
     def deploy(self):
         try:
             taskdef.validate(self.params)
+            wanted_alarms = service_alarms.desired(self.params.get("alarms"), self.cluster, self.name)
         except ValueError as e:
             raise RolloutInputError(str(e)) from e
         current = api.describe_service(self.aws.ecs, self.cluster, self.name)
@@ -108,7 +113,8 @@ class Rollout:
                                 self.resolve_role(self.params.get("execution_role")),
                                 self.resolve_role(self.params.get("task_role")))
         self.check_log_groups()
-        desired = svc.desired_service(self.params, target_groups)
+        deployment = service_alarms.with_deployment_alarms(self.params.get("deployment"), self.params.get("alarms"))
+        desired = svc.desired_service(dict(self.params, deployment=deployment), target_groups)
         if current is None and "launchType" not in desired and "capacityProviderStrategy" not in desired:
             desired["launchType"] = "FARGATE"
         self.check_network(current, desired)
@@ -134,14 +140,24 @@ class Rollout:
             raise RolloutInputError(str(e)) from e
         tags = svc.tag_plan(svc.tags_dict((current or {}).get("tags")), self.params.get("tags"),
                             self.params["purge_tags"]) if plan["action"] != "create" else {"add": {}, "remove": []}
+        current_alarms = self.read_alarms(wanted_alarms)
+        alarms_to_put = service_alarms.to_put(wanted_alarms, current_alarms)
         changed = registered or plan["action"] != "none" or bool(tags["add"] or tags["remove"])
         result = {
-            "changed": changed,
+            "changed": changed or bool(alarms_to_put),
             "task_definition_registered": registered,
             "task_definition_differences": [] if not registered else differences,
             "service_changes": plan["changes"],
+            "alarms_changed": alarms_to_put,
             "diff": self.diff(current, current_td, desired, request, plan, tags),
         }
+        if alarms_to_put:
+            result["diff"]["before"]["alarms"] = {n: service_alarms.state(current_alarms.get(n)) for n in alarms_to_put}
+            result["diff"]["after"]["alarms"] = {n: service_alarms.state(wanted_alarms[n]) for n in alarms_to_put}
+            if not self.module.check_mode:
+                # Before the service: the deployment about to start watches alarms that exist.
+                for name in alarms_to_put:
+                    cloudwatch.put_metric_alarm(self.aws.cloudwatch, **wanted_alarms[name])
         if self.module.check_mode or not changed:
             result["task_definition_arn"] = td_arn
             result["service"] = _snake(current)
@@ -164,10 +180,33 @@ class Rollout:
             return result
         return self.wait_and_report(result, service, previous_td if previous_good else None)
 
+    # --- alarms --------------------------------------------------------------------------
+
+    def read_alarms(self, names):
+        """{name: MetricAlarm} of those that exist; one call for up to 100, none without alarms."""
+        if not names:
+            return {}
+        return {a["AlarmName"]: a for a in cloudwatch.describe_alarms(self.aws.cloudwatch, list(names))}
+
+    def remove_alarms(self, result):
+        """state=absent: the alarms given in ``alarms`` go with the service (they are the service's)."""
+        names = [a["name"] for a in self.params.get("alarms") or []]
+        existing = sorted(self.read_alarms(names))
+        result["alarms_changed"] = existing
+        if not existing:
+            return
+        result["changed"] = True
+        diff = result.setdefault("diff", {"before": {}, "after": {}})
+        diff["before"]["alarms"] = existing
+        diff["after"]["alarms"] = []
+        if not self.module.check_mode:
+            cloudwatch.delete_alarms(self.aws.cloudwatch, existing)
+
     # --- removal -------------------------------------------------------------------------
 
     def remove(self):
-        """Delete the service (its tasks stop; target groups, task definitions and alarms stay) and wait
+        """Delete the service (its tasks stop; target groups, task definitions and the alarms of
+        ``deployment.alarms`` stay) and wait
         until ECS reports it INACTIVE, so a service of the same name can be created right after."""
         try:
             current = api.describe_service(self.aws.ecs, self.cluster, self.name)

@@ -9,6 +9,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from botocore.exceptions import ClientError
 
 from ansible_collections.ecsops.fargate.plugins.module_utils import ecs
+from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import alarms
 from ansible_collections.ecsops.fargate.plugins.module_utils._ecs import taskdef
 from ansible_collections.ecsops.fargate.plugins.modules.fargate_service_rollout import argument_spec
 
@@ -335,3 +336,103 @@ def test_absent_when_the_cluster_is_gone_changes_nothing():
     fake = NoCluster([service(TD.format(1))])
     result = rollout(Module(state="absent"), fake).run()
     assert not result["changed"] and fake.writes() == []
+
+
+# --- alarms ---------------------------------------------------------------------------------------
+
+CPU_ALARM = {"name": "api-cpu-high", "metric": "CPUUtilization", "comparison": "GreaterThanThreshold", "threshold": 80}
+
+
+class FakeCloudWatch:
+    """DescribeAlarms answers from ``existing``; writes go to the ECS fake's call log, to see the order."""
+
+    def __init__(self, fake_ecs, existing=()):
+        self.log = fake_ecs.calls
+        self.existing = {a["AlarmName"]: a for a in existing}
+
+    def get_paginator(self, name):
+        assert name == "describe_alarms"
+        return self
+
+    def paginate(self, AlarmNames, AlarmTypes):
+        self.log.append(("describe_alarms", {"AlarmNames": AlarmNames}))
+        return iter([{"MetricAlarms": [copy.deepcopy(self.existing[n]) for n in AlarmNames if n in self.existing]}])
+
+    def put_metric_alarm(self, **request):
+        self.log.append(("put_metric_alarm", request))
+
+    def delete_alarms(self, AlarmNames):
+        self.log.append(("delete_alarms", {"AlarmNames": AlarmNames}))
+
+
+class AlarmClients:
+    def __init__(self, fake, cloudwatch):
+        self.ecs, self.cloudwatch = fake, cloudwatch
+
+
+def rollout_with_alarms(module, fake, existing=()):
+    clock = Clock()
+    cloudwatch = FakeCloudWatch(fake, existing)
+    return ecs.Rollout(module, clients=AlarmClients(fake, cloudwatch), clock=clock, sleep=clock.sleep)
+
+
+def put_request(module, name="api-cpu-high"):
+    return alarms.desired(module.params["alarms"], "apps", "api")[name]
+
+
+def test_no_op_with_alarms_adds_one_read_and_writes_nothing():
+    module = Module(alarms=[CPU_ALARM])
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    result = rollout_with_alarms(module, fake, [put_request(module)]).run()
+    assert not result["changed"] and result["alarms_changed"] == []
+    assert [c[0] for c in fake.calls] == ["describe_services", "describe_task_definition", "describe_alarms"]
+
+
+def test_an_alarm_that_drifted_is_put_back_and_the_service_is_left_alone():
+    module = Module(alarms=[dict(CPU_ALARM, threshold=90)])
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    old = dict(put_request(module), Threshold=80.0)
+    result = rollout_with_alarms(module, fake, [old]).run()
+    assert result["changed"] and result["alarms_changed"] == ["api-cpu-high"]
+    assert result["diff"]["before"]["alarms"]["api-cpu-high"]["Threshold"] == 80.0
+    assert result["diff"]["after"]["alarms"]["api-cpu-high"]["Threshold"] == 90.0
+    assert [c for c in fake.calls if c[0] == "put_metric_alarm"] == [("put_metric_alarm", put_request(module))]
+    assert fake.writes() == []
+
+
+def test_check_mode_reports_the_alarm_and_puts_nothing():
+    module = Module(check_mode=True, alarms=[CPU_ALARM])
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    result = rollout_with_alarms(module, fake).run()
+    assert result["changed"] and result["alarms_changed"] == ["api-cpu-high"]
+    assert result["diff"]["before"]["alarms"] == {"api-cpu-high": None}
+    assert [c[0] for c in fake.calls if c[0] == "put_metric_alarm"] == [] and fake.writes() == []
+
+
+def test_a_rollback_alarm_is_put_before_the_service_update_that_watches_it():
+    module = Module(alarms=[dict(CPU_ALARM, rollback=True)], wait=False)
+    updated = service(TD.format(1))
+    updated["deploymentConfiguration"]["alarms"] = {"alarmNames": ["api-cpu-high"], "enable": True, "rollback": True}
+    fake = FakeECS([service(TD.format(1))], updates=[updated],
+                   task_definitions={TD.format(1): described_td(module, 1)})
+    result = rollout_with_alarms(module, fake).run()
+    names = [c[0] for c in fake.calls]
+    assert names.index("put_metric_alarm") < names.index("update_service")
+    update = next(c[1] for c in fake.calls if c[0] == "update_service")
+    assert update["deploymentConfiguration"]["alarms"] == {"alarmNames": ["api-cpu-high"], "enable": True, "rollback": True}
+    assert result["changed"]
+
+
+def test_bad_alarm_input_fails_before_any_call():
+    fake = FakeECS([service(TD.format(1))])
+    with pytest.raises(ecs.RolloutInputError, match="period must be 10, 20, 30"):
+        rollout_with_alarms(Module(alarms=[dict(CPU_ALARM, period=45)]), fake).run()
+    assert fake.calls == []
+
+
+def test_absent_deletes_the_services_alarms_that_exist():
+    module = Module(state="absent", alarms=[CPU_ALARM, dict(CPU_ALARM, name="gone")], wait=False)
+    fake = FakeECS([service(TD.format(1))])
+    result = rollout_with_alarms(module, fake, [put_request(module)]).run()
+    assert result["changed"] and result["alarms_changed"] == ["api-cpu-high"]
+    assert ("delete_alarms", {"AlarmNames": ["api-cpu-high"]}) in fake.calls
