@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -180,3 +181,19 @@ def test_names_bundle():
         "service": "shop-pr-8-feature-foo-bar",
         "log_group": "/ecs/preview/shop-pr-8-feature-foo-bar",
     }
+
+
+def test_every_derived_name_meets_its_limits():
+    # A seeded sweep over branch lengths and characters, including the awkward ones.
+    rng = random.Random(8)
+    alphabet = "abcXYZ019/_-.#é "
+    for _ in range(300):
+        branch = "x" + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 254)))
+        pr = rng.choice([1, 9, 12345, 10 ** 12])
+        prefix = rng.choice([None, "shop", "A-very-long-application-prefix"])
+        got = names.names(pr, branch, "preview.example.com", prefix=prefix)
+        assert re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", got["target_group"]) and len(got["target_group"]) <= 32
+        assert re.match(r"^[A-Za-z0-9_-]+$", got["service"]) and len(got["service"]) <= 255
+        assert re.match(r"^[A-Za-z0-9_./#-]+$", got["log_group"]) and len(got["log_group"]) <= 512
+        assert re.match(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", got["dns_label"]) and len(got["dns_label"]) <= 63
+        assert got == names.names(pr, branch, "preview.example.com", prefix=prefix)
