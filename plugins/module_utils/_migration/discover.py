@@ -82,7 +82,8 @@ _PATTERNS = (
     ("systemd", re.compile(r"\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(?P<what>.+)")),
     ("systemd", re.compile(r"(?P<what>/etc/systemd/system/\S+)")),
     ("node_version", re.compile(r"\bnvm\s+(?:install|use|alias\s+default)\s+(?P<what>\S+)")),
-    ("cron", re.compile(r"(?P<what>\bcrontab\b.*|/etc/cron\S*)")),
+    # the whole command: the schedule is usually before "| crontab -"
+    ("cron", re.compile(r"(?P<what>.*(?:\bcrontab\b|/etc/cron).*)")),
 )
 
 
@@ -90,17 +91,33 @@ def user_data_findings(user_data_b64):
     """What the user data sets up on the instance that a container image must take over: a list of dicts
     {kind, detail, line}. Empty, undecodable or gzip input never raises."""
     findings = []
-    for number, line in enumerate(_user_data_text(user_data_b64).splitlines(), start=1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
+    for number, text in _commands(_user_data_text(user_data_b64)):
         for kind, pattern in _PATTERNS:
             match = pattern.search(text)
             if match:
                 detail = re.sub(r"(?:^|\s)(?:-y|-g|--global|-q|--yes)(?=\s|$)", "", match.group("what")).strip()
-                findings.append({"kind": kind, "detail": detail, "line": number})
+                findings.append({"kind": kind, "detail": " ".join(detail.split()), "line": number})
                 break
     return findings
+
+
+def _commands(script):
+    """(line number, command) pairs: continuation lines joined, comments skipped, `a && b; c` split into commands."""
+    start, pending = None, ""
+    for number, line in enumerate(script.splitlines(), start=1):
+        text = line.strip()
+        if not pending and (not text or text.startswith("#")):
+            continue
+        start = start if pending else number
+        if text.endswith("\\"):
+            pending += text[:-1] + " "
+            continue
+        for command in re.split(r"&&|\|\||;", pending + text):
+            if command.strip():
+                yield start, command.strip()
+        pending = ""
+    if pending.strip():
+        yield start, pending.strip()
 
 
 def _env_name(parameter_name):

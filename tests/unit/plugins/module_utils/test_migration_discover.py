@@ -29,7 +29,7 @@ pm2 start app.js --name web
 systemctl enable --now myapp
 cat > /etc/systemd/system/worker.service <<UNIT
 nvm install 18.19.0
-(crontab -l; echo "*/5 * * * * /opt/app/cleanup") | crontab -
+echo "*/5 * * * * /opt/app/cleanup" | crontab -
 echo done
 """
 
@@ -93,8 +93,21 @@ def test_user_data_findings_list_what_the_image_must_take_over():
         ("systemd", "myapp", 11),
         ("systemd", "/etc/systemd/system/worker.service", 12),
         ("node_version", "18.19.0", 13),
-        ("cron", 'crontab -l; echo "*/5 * * * * /opt/app/cleanup") | crontab -', 14),
+        ("cron", 'echo "*/5 * * * * /opt/app/cleanup" | crontab -', 14),
     ]
+
+
+def test_chained_commands_and_continuation_lines_are_each_read():
+    script = "#!/bin/sh\nsudo apt-get update && sudo apt-get install -y \\\n  nginx \\\n  curl; npm i -g pm2 || exit 1\ncp x /etc/cron.d/app\n"
+    assert discover.user_data_findings(b64(script)) == [
+        {"kind": "packages", "detail": "nginx curl", "line": 2},
+        {"kind": "npm_global", "detail": "pm2", "line": 2},
+        {"kind": "cron", "detail": "cp x /etc/cron.d/app", "line": 5},
+    ]
+
+
+def test_user_data_ending_in_a_continuation_is_still_read():
+    assert discover.user_data_findings(b64("yum install -y httpd \\")) == [{"kind": "packages", "detail": "httpd", "line": 1}]
 
 
 def test_user_data_gzip_is_decompressed():
