@@ -20,6 +20,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._ecs.fargate import
 # instance size -> (vCPU, memory GiB), from the EC2 instance type pages of the families migrations meet most.
 _BURSTABLE = {"nano": (2, 0.5), "micro": (2, 1), "small": (2, 2), "medium": (2, 4), "large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32)}
 _GENERAL = {"large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32), "4xlarge": (16, 64), "8xlarge": (32, 128)}
+_BURSTABLE_FAMILIES = ("t2", "t3", "t3a", "t4g")
 INSTANCE_TYPES = {
     "t2": {"nano": (1, 0.5), "micro": (1, 1), "small": (1, 2), "medium": (2, 4), "large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32)},
     "t3": _BURSTABLE,
@@ -55,7 +56,11 @@ def suggest_task_size(instance_type):
                 size = validate_task_size(str(cpu), str(fitting[0]))
             except TaskSizeError as error:  # would mean the table and the validation disagree
                 return None, str(error)
-            return size, f"{instance_type} has {vcpus} vCPU and {memory_gib:g} GiB: Fargate cpu {size[0]}, memory {size[1]} MiB"
+            reason = f"{instance_type} has {vcpus} vCPU and {memory_gib:g} GiB: Fargate cpu {size[0]}, memory {size[1]} MiB"
+            if family in _BURSTABLE_FAMILIES:
+                # a t-instance runs at a fraction of its vCPUs most of the time; sizing on them over-provisions
+                reason += "; burstable instance: its baseline CPU is a fraction of its vCPUs, a smaller cpu may do (check its CPUUtilization)"
+            return size, reason
     return None, f"{instance_type} ({vcpus} vCPU, {memory_gib:g} GiB) is larger than any Fargate task size"
 
 
