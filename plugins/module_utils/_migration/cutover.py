@@ -11,8 +11,11 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balance
 
 from __future__ import annotations
 
+import re
+
 # AWS: TargetGroupStickinessConfig.DurationSeconds is 1 to 604800 (7 days).
 MAX_STICKINESS_SECONDS = 604800
+_TARGET_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
 
 
 class CutoverInputError(ValueError):
@@ -50,6 +53,12 @@ def weights(fargate_percent, ec2_target_group_arn, fargate_target_group_arn):
     Both target groups stay listed even at weight 0 so that the rollback is one modify_rule with the same shape.
     """
     share = _percent(fargate_percent)
+    for what, arn in (("ec2_target_group_arn", ec2_target_group_arn), ("fargate_target_group_arn", fargate_target_group_arn)):
+        if not isinstance(arn, str) or not _TARGET_GROUP_ARN.match(arn):
+            raise CutoverInputError(f"{what} is {arn!r}: it must be a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)")
+    # ELBv2 refuses a forward that lists the same target group twice.
+    if ec2_target_group_arn == fargate_target_group_arn:
+        raise CutoverInputError("the EC2 and the Fargate target groups are the same: the cutover needs two target groups")
     return [{"TargetGroupArn": ec2_target_group_arn, "Weight": 100 - share},
             {"TargetGroupArn": fargate_target_group_arn, "Weight": share}]
 

@@ -51,6 +51,22 @@ def test_weights_refuse_a_bad_percentage(percent):
         cutover.weights(percent, EC2_TG, FG_TG)
 
 
+@pytest.mark.parametrize("ec2, fargate, message", [
+    (EC2_TG, EC2_TG, "are the same"),
+    ("app-ec2", FG_TG, "ec2_target_group_arn is 'app-ec2'"),
+    (EC2_TG, None, "fargate_target_group_arn is None"),
+    (EC2_TG, "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/alb/0123456789abcdef", "must be a target group ARN"),
+])
+def test_weights_refuse_bad_target_groups(ec2, fargate, message):
+    with pytest.raises(CutoverInputError, match=message):
+        cutover.weights(50, ec2, fargate)
+
+
+def test_weights_accept_other_partitions():
+    china = "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:targetgroup/app-fargate/fedcba9876543210"
+    assert cutover.weights(10, EC2_TG, china)[1] == {"TargetGroupArn": china, "Weight": 10}
+
+
 @pytest.mark.parametrize("seconds", [None, 0])
 def test_stickiness_off(seconds):
     assert cutover.stickiness(seconds) == {"Enabled": False}
