@@ -53,14 +53,14 @@ def suggest_task_size(instance_type):
         fitting = [memory for memory in FARGATE_SIZES[cpu] if memory >= want_memory]
         if fitting:
             try:
-                size = validate_task_size(str(cpu), str(fitting[0]))
+                suggested = validate_task_size(str(cpu), str(fitting[0]))
             except TaskSizeError as error:  # would mean the table and the validation disagree
                 return None, str(error)
-            reason = f"{instance_type} has {vcpus} vCPU and {memory_gib:g} GiB: Fargate cpu {size[0]}, memory {size[1]} MiB"
+            reason = f"{instance_type} has {vcpus} vCPU and {memory_gib:g} GiB: Fargate cpu {suggested[0]}, memory {suggested[1]} MiB"
             if family in _BURSTABLE_FAMILIES:
                 # a t-instance runs at a fraction of its vCPUs most of the time; sizing on them over-provisions
                 reason += "; burstable instance: its baseline CPU is a fraction of its vCPUs, a smaller cpu may do (check its CPUUtilization)"
-            return size, reason
+            return suggested, reason
     return None, f"{instance_type} ({vcpus} vCPU, {memory_gib:g} GiB) is larger than any Fargate task size"
 
 
