@@ -16,8 +16,8 @@ policy, alarm - with two playbooks, each under its own name prefix and VPC:
   pushed beforehand, outside the measured runs.
 - ``ecsops`` (``environment/ecsops.yml``): the roles ecsops.fargate.alb and ecsops.fargate.cluster,
   ecs_image_publish (the repository and an image from an OCI layout, built by examples/build_image.py),
-  fargate_service_rollout (task definition and service, waiting for the deployment's outcome),
-  fargate_service_autoscaling, and the same amazon.aws.cloudwatch_metric_alarm.
+  fargate_service_rollout (task definition and service, waiting for the deployment's outcome; the alarm
+  through its ``alarms`` option), fargate_service_autoscaling.
 
 Order: incumbents run 1, ecsops run 1, incumbents run 2, ecsops run 2, so both second runs find both
 environments in the sandbox. When the incumbents' second run still changes something (their first run
