@@ -187,8 +187,8 @@ def test_every_derived_name_meets_its_limits():
     # A seeded sweep over branch lengths and characters, including the awkward ones.
     rng = random.Random(8)
     alphabet = "abcXYZ019/_-.#é "
-    for _ in range(300):
-        branch = "x" + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 254)))
+    for _sample in range(300):
+        branch = "x" + "".join(rng.choice(alphabet) for _char in range(rng.randint(0, 254)))
         pr = rng.choice([1, 9, 12345, 10 ** 12])
         prefix = rng.choice([None, "shop", "A-very-long-application-prefix"])
         got = names.names(pr, branch, "preview.example.com", prefix=prefix)
