@@ -230,8 +230,18 @@ def molecule(result):
     expected = sorted(
         p.parent.relative_to(scenarios_dir).as_posix() for p in scenarios_dir.glob("**/molecule.yml") if p.parent.name != "default"
     )
-    # With shared_state the default scenario starts the sandbox first and stops it last.
-    rc, text = _run("molecule", [BIN / "molecule", "test", "--all"])
+    # With shared_state the default scenario starts the sandbox first and stops it last. Its state lives in a
+    # fresh directory per run: the default one (under ~/.ansible/tmp, keyed by the checkout's path) survives a
+    # killed run and says "already created", so the next run would skip starting the sandbox.
+    env = _env()
+    own_state = "MOLECULE_EPHEMERAL_DIRECTORY" not in env
+    if own_state:
+        env["MOLECULE_EPHEMERAL_DIRECTORY"] = tempfile.mkdtemp(prefix="ecsops-molecule-")
+    try:
+        rc, text = _run("molecule", [BIN / "molecule", "test", "--all"], env=env)
+    finally:
+        if own_state:
+            shutil.rmtree(env["MOLECULE_EPHEMERAL_DIRECTORY"], ignore_errors=True)
     recap = dict(re.findall(r"^(\S+)\s+: actions=\d+\s+successful=\d+.*failed=(\d+)", text, re.M))
     ran_ok = [s for s in expected if recap.get(s) == "0"]
     result.unit = "scenarios"
