@@ -52,6 +52,22 @@ class AutoscalingInputError(Exception):
 
 # --- input -------------------------------------------------------------------------------------
 
+def options():
+    """The argument spec of the scaling itself (fargate_service_autoscaling's options without state, cluster
+    and service; fargate_service_rollout's ``autoscaling``)."""
+    return dict(
+        min_capacity=dict(type="int"),
+        max_capacity=dict(type="int"),
+        cpu_target=dict(type="float"),
+        memory_target=dict(type="float"),
+        request_count_target=dict(type="float"),
+        target_group=dict(type="str"),
+        scale_out_cooldown=dict(type="int", default=120),
+        scale_in_cooldown=dict(type="int", default=300),
+        disable_scale_in=dict(type="bool", default=False),
+    )
+
+
 def validate(params):
     """Every check that needs no AWS call; returns the resource id. Raises AutoscalingInputError."""
     try:
@@ -252,11 +268,12 @@ def coexistence_warnings(params, other_policies):
 class ServiceAutoscaling:
     """One invocation of fargate_service_autoscaling. ``clients`` maps a boto3 service name to a client."""
 
-    def __init__(self, params, clients, check_mode=False, warn=None):
+    def __init__(self, params, clients, check_mode=False, warn=None, service_exists=False):
         self.params = params
         self.client = functools.cache(clients)  # one client per AWS service for the run
         self.check_mode = check_mode
         self.warn = warn or (lambda msg: None)
+        self.service_exists = service_exists  # the rollout has just described or created it
 
     @property
     def aas(self):
@@ -336,7 +353,7 @@ class ServiceAutoscaling:
         for message in coexistence_warnings(self.params, others):
             self.warn(message)
 
-        if steps and not absent:
+        if steps and not absent and not self.service_exists:
             self.check_service()
 
         responses = {}

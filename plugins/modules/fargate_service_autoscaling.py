@@ -206,6 +206,7 @@ api_calls:
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 from ansible_collections.ecsops.fargate.plugins.module_utils.module import EcsopsAWSModule
 from ansible_collections.ecsops.fargate.plugins.module_utils.service_autoscaling import AutoscalingInputError
+from ansible_collections.ecsops.fargate.plugins.module_utils.service_autoscaling import options
 from ansible_collections.ecsops.fargate.plugins.module_utils.service_autoscaling import run_module
 
 
@@ -214,15 +215,7 @@ def argument_spec():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         cluster=dict(type="str", required=True),
         service=dict(type="str", required=True, aliases=["name"]),
-        min_capacity=dict(type="int"),
-        max_capacity=dict(type="int"),
-        cpu_target=dict(type="float"),
-        memory_target=dict(type="float"),
-        request_count_target=dict(type="float"),
-        target_group=dict(type="str"),
-        scale_out_cooldown=dict(type="int", default=120),
-        scale_in_cooldown=dict(type="int", default=300),
-        disable_scale_in=dict(type="bool", default=False),
+        **options(),
     )
 
 

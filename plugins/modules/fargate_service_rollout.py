@@ -400,6 +400,18 @@ options:
         description: Add the alarm to the deployment's alarms, so ALARM fails the deployment and rolls it back.
         type: bool
         default: false
+  autoscaling:
+    description:
+      - The service's autoscaling, converged in the same module run once the service exists (one process instead of
+        two) - the options of M(ecsops.fargate.fargate_service_autoscaling) other than I(state), I(cluster) and
+        I(service) (C(min_capacity), C(max_capacity), C(cpu_target), C(memory_target), C(request_count_target),
+        C(target_group), C(scale_out_cooldown), C(scale_in_cooldown), C(disable_scale_in)), checked like that
+        module's before anything is written.
+      - While it is given, a changed I(desired_count) is not applied to an existing service with
+        I(desired_count_on_update=auto) - the scaling owns the count.
+      - With I(state=absent) the scalable target and its policies go too (kept when other policies or scheduled
+        actions use it). Not given, autoscaling is left as it is.
+    type: dict
   capacity_provider_strategy:
     description: Capacity providers, e.g. C(FARGATE_SPOT) by weight with a C(FARGATE) base. Excludes I(launch_type).
     type: list
@@ -572,6 +584,10 @@ EXAMPLES = r"""
         evaluation_periods: 5
         unit: Percent
         alarm_actions: [arn:aws:sns:eu-west-1:123456789012:ops]
+    autoscaling:
+      min_capacity: 2
+      max_capacity: 10
+      cpu_target: 60
 
 - name: Roll back to the previous good revision
   ecsops.fargate.fargate_service_rollout:
@@ -611,6 +627,12 @@ task_definition_differences:
 service_changes:
   description: Service fields changed (or that would change), each with C(before) and C(after).
   returned: unless I(state=absent)
+  type: dict
+autoscaling:
+  description: With I(autoscaling), the scaling after the run as M(ecsops.fargate.fargate_service_autoscaling) returns it
+    (C(resource_id), C(scalable_target), C(policies), C(other_policies), C(actions)); its C(before) and C(after) are
+    under C(autoscaling) in I(diff) when it changed.
+  returned: when I(autoscaling) is given and the run did not fail
   type: dict
 alarms_changed:
   description: Names of the I(alarms) created or updated (deleted with I(state=absent)), or that would be in check mode.
@@ -775,6 +797,7 @@ def argument_spec():
         health_check_grace_period=dict(type="int"),
         deployment=dict(type="dict", options=deployment),
         alarms=dict(type="list", elements="dict", options=alarm_options()),
+        autoscaling=dict(type="dict"),
         capacity_provider_strategy=dict(type="list", elements="dict", options=dict(
             capacity_provider=dict(type="str", required=True), weight=dict(type="int", default=0),
             base=dict(type="int", default=0))),

@@ -436,3 +436,102 @@ def test_absent_deletes_the_services_alarms_that_exist():
     result = rollout_with_alarms(module, fake, [put_request(module)]).run()
     assert result["changed"] and result["alarms_changed"] == ["api-cpu-high"]
     assert ("delete_alarms", {"AlarmNames": ["api-cpu-high"]}) in fake.calls
+
+
+# --- autoscaling ----------------------------------------------------------------------------------
+
+RESOURCE = "service/apps/api"
+
+
+class FakeAutoscaling:
+    """Application Auto Scaling with one scalable target (or none); writes go to the ECS fake's call log."""
+
+    def __init__(self, fake_ecs, target=None, policies=()):
+        self.log = fake_ecs.calls
+        self.target = target
+        self.policies = list(policies)
+
+    def describe_scalable_targets(self, **kwargs):
+        self.log.append(("describe_scalable_targets", kwargs))
+        return {"ScalableTargets": [self.target] if self.target else []}
+
+    def get_paginator(self, name):
+        assert name == "describe_scaling_policies"
+        return self
+
+    def paginate(self, **kwargs):
+        self.log.append(("describe_scaling_policies", kwargs))
+        return iter([{"ScalingPolicies": copy.deepcopy(self.policies)}])
+
+    def register_scalable_target(self, **kwargs):
+        self.log.append(("register_scalable_target", kwargs))
+
+    def put_scaling_policy(self, **kwargs):
+        self.log.append(("put_scaling_policy", kwargs))
+        return {"PolicyARN": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1", "Alarms": []}
+
+
+class ScalingClients:
+    def __init__(self, fake, autoscaling):
+        self.ecs, self.autoscaling = fake, autoscaling
+
+
+def rollout_with_autoscaling(module, fake, **state):
+    clock = Clock()
+    return ecs.Rollout(module, clients=ScalingClients(fake, FakeAutoscaling(fake, **state)), clock=clock,
+                       sleep=clock.sleep)
+
+
+SCALING = {"min_capacity": 2, "max_capacity": 6, "cpu_target": 60}
+TARGET = {"ServiceNamespace": "ecs", "ResourceId": RESOURCE, "ScalableDimension": "ecs:service:DesiredCount",
+          "MinCapacity": 2, "MaxCapacity": 6}
+CPU_POLICY = {"PolicyName": "ecsops-cpu", "ResourceId": RESOURCE, "ScalableDimension": "ecs:service:DesiredCount",
+              "PolicyType": "TargetTrackingScaling", "PolicyARN": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1",
+              "TargetTrackingScalingPolicyConfiguration": {
+                  "TargetValue": 60.0, "ScaleOutCooldown": 120, "ScaleInCooldown": 300, "DisableScaleIn": False,
+                  "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}}
+
+
+@pytest.mark.parametrize("scaling, message", [
+    ({"min_capacity": 3, "max_capacity": 2}, "autoscaling: min_capacity 3 is above max_capacity 2"),
+    ({"max_capacity": 2}, "autoscaling: state=present needs min_capacity and max_capacity"),
+    ({"min_capacity": 1, "max_capacity": 2, "cpu_target": 120}, "cpu_target is a utilisation in percent"),
+    ({"min_capacity": 1, "max_capacity": 2, "cpu_tagret": 50}, "cpu_tagret"),
+])
+def test_bad_autoscaling_input_fails_before_any_call(scaling, message):
+    fake = FakeECS([service(TD.format(1))])
+    with pytest.raises(ecs.RolloutInputError, match=message):
+        rollout_with_autoscaling(Module(autoscaling=scaling), fake).run()
+    assert fake.calls == []
+
+
+def test_no_op_with_autoscaling_adds_two_reads_and_writes_nothing():
+    module = Module(autoscaling=SCALING)
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    result = rollout_with_autoscaling(module, fake, target=TARGET, policies=[CPU_POLICY]).run()
+    assert not result["changed"] and result["autoscaling"]["actions"] == []
+    assert [c[0] for c in fake.calls] == ["describe_services", "describe_task_definition",
+                                          "describe_scalable_targets", "describe_scaling_policies"]
+
+
+def test_autoscaling_registers_the_target_and_its_policy_once_the_service_runs():
+    module = Module(autoscaling=SCALING)
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    result = rollout_with_autoscaling(module, fake).run()
+    assert result["changed"]
+    writes = [c for c in fake.calls if c[0] in ("register_scalable_target", "put_scaling_policy")]
+    assert [w[0] for w in writes] == ["register_scalable_target", "put_scaling_policy"]
+    assert (writes[0][1]["MinCapacity"], writes[0][1]["MaxCapacity"]) == (2, 6)
+    assert result["diff"]["before"]["autoscaling"] != result["diff"]["after"]["autoscaling"]
+    # the rollout did not describe the service again for the scaling: it knows the service exists
+    assert [c[0] for c in fake.calls].count("describe_services") == 1
+
+
+def test_with_autoscaling_a_changed_desired_count_is_left_to_the_scaling_without_asking():
+    module = Module(autoscaling=SCALING, desired_count=5)
+    fake = FakeECS([service(TD.format(1))], task_definitions={TD.format(1): described_td(module, 1)})
+    runner = rollout_with_autoscaling(module, fake, target=TARGET, policies=[CPU_POLICY])
+    result = runner.run()
+    assert not result["changed"] and fake.writes() == []
+    assert any("desired_count 5 not applied" in w for w in runner.warnings)
+    assert [c[0] for c in fake.calls].count("describe_scalable_targets") == 1  # the scaling's own read only
