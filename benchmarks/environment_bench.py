@@ -17,7 +17,7 @@ policy, alarm - with two playbooks, each under its own name prefix and VPC:
 - ``ecsops`` (``environment/ecsops.yml``): the roles ecsops.fargate.alb and ecsops.fargate.cluster,
   ecs_image_publish (the repository and an image from an OCI layout, built by examples/build_image.py),
   fargate_service_rollout (task definition and service, waiting for the deployment's outcome; the alarm
-  through its ``alarms`` option), fargate_service_autoscaling.
+  through its ``alarms`` option, the scalable target and policy through its ``autoscaling`` option).
 
 Order: incumbents run 1, ecsops run 1, incumbents run 2, ecsops run 2, so both second runs find both
 environments in the sandbox. When the incumbents' second run still changes something (their first run
