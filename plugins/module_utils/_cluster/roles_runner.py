@@ -57,7 +57,7 @@ class RolesRun:
         steps, before, after, arns = [], {}, {}, {}
         for name, spec in wanted.items():
             current = self.read(spec)
-            before[name] = _public(current)
+            before[name] = _public(current, spec)
             if absent:
                 role_steps = [{"action": "delete_role", "role": name}] if current is not None else []
                 after[name] = None
@@ -133,10 +133,12 @@ class RolesRun:
         iam.delete_role(client, spec.name)
 
 
-def _public(current):
+def _public(current, spec):
+    # The purpose is the role's place in the cluster, not something IAM stores: carried over so that an
+    # unchanged role's before and after are equal.
     if current is None:
         return None
-    return dict(current)
+    return dict(current, purpose=spec.purpose)
 
 
 def run_module(module):

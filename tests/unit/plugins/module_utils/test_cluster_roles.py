@@ -196,6 +196,7 @@ def test_runner_no_op_is_two_reads_per_role_and_one_more_for_the_execution_role(
     assert result["task_role_arns"] == {"api": "arn:aws:iam::123456789012:role/dev-api-task"}
     assert result["waker_role_arn"] == "arn:aws:iam::123456789012:role/dev-waker"
     assert result["role_names"] == {"execution": "dev-execution", "api": "dev-api-task", "waker": "dev-waker"}
+    assert result["diff"]["before"] == result["diff"]["after"]  # nothing to show in --diff
 
 
 def test_runner_check_mode_predicts_arns_and_writes_nothing(iam_stub):
