@@ -12,7 +12,8 @@ short_description: Remove a migrated EC2 app - its Auto Scaling group, launch te
 version_added: 0.3.0
 description:
   - Acts only on the ids recorded at discovery (I(recorded_ids), from M(ecsops.fargate.ec2_app_info)) and only when
-    every guard holds, checked before any write - I(confirm) is true; the recorded listener rule forwards 100 % to
+    every guard holds, checked before any write - I(confirm) is true (check mode, which writes nothing, does not
+    need it); the recorded listener rule forwards 100 % to
     I(fargate_target_group_arn) now; the cutover completed (I(cutover_completed_at)) at least I(bake_seconds) ago;
     the Auto Scaling group under the recorded name still launches the recorded launch template.
   - Then, in this order - scales the Auto Scaling group to 0 and waits for its instances to go, deletes the group,

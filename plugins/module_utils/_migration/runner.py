@@ -277,7 +277,8 @@ class Cleanup:
             except cut.CutoverInputError as error:
                 raise MigrationError(str(error)) from error
         try:
-            c.check_guards(self.params["confirm"], ids, percent, self.params.get("cutover_completed_at"),
+            # check mode writes nothing: it lists what would go without the confirmation
+            c.check_guards(self.params["confirm"] or self.check_mode, ids, percent, self.params.get("cutover_completed_at"),
                            self.params["bake_seconds"], _utc(self.clock))
             group = c.check_group_matches(ids, api.describe_auto_scaling_group(self.client("autoscaling"), ids["asg_name"]))
         except c.CleanupRefused as error:

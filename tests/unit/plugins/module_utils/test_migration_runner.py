@@ -145,7 +145,7 @@ def test_cleanup_check_mode_lists_what_would_go_and_writes_nothing(aws):
     ids = discover({"asg_name": "shop-web"}, Recorder())["recorded_ids"]
     _cutover(ground)
     recorder = Recorder()
-    result = _cleanup(ground, ids, recorder, check_mode=True)
+    result = _cleanup(ground, ids, recorder, check_mode=True, confirm=False)  # a dry run needs no confirmation
     assert result["changed"]
     assert result["deleted"] == ["scale to zero shop-web", "auto scaling group shop-web", f"launch template {ground['template']}",
                                  f"security group {ground['app_sg']}", "instance profile shop-ec2", "role shop-ec2"]
