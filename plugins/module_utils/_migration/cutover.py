@@ -181,7 +181,7 @@ def load_balancer_dimension_of_rule(rule_arn):
 
 def listener_of_rule(rule_arn):
     """The listener ARN a rule ARN belongs to (for the default rule, which only ModifyListener changes)."""
-    head, _, tail = rule_arn.partition(":listener-rule/")
+    head, tail = rule_arn.split(":listener-rule/", 1)
     return f"{head}:listener/{tail.rsplit('/', 1)[0]}"
 
 

@@ -272,8 +272,8 @@ class Cleanup:
             if not rules:
                 raise MigrationError(f"listener rule {ids['rule_arn']} not found: cannot prove the cutover is complete")
             try:
-                percent, _ = cut.current_split(rules[0].get("Actions"), ids["target_group_arn"],
-                                               self.params["fargate_target_group_arn"])
+                percent = cut.current_split(rules[0].get("Actions"), ids["target_group_arn"],
+                                            self.params["fargate_target_group_arn"])[0]
             except cut.CutoverInputError as error:
                 raise MigrationError(str(error)) from error
         try:

@@ -8,7 +8,8 @@ neighbour's; the shop as an EC2 app - a launch template (t3.small, user data ins
 unit; its own security group and one shared with the neighbour; an instance profile and role), an Auto Scaling
 group of 2 registering into its target group, SSM parameters (a String and a SecureString); the neighbour (blog):
 its own launch template using the shared security group, Auto Scaling group of 1 and target group; and the
-Fargate side's ground: the Fargate target group (ip) with a preview rule (header X-Fargate-Preview: 1), a task security group, the cluster, the log group and the
+Fargate side's ground: the Fargate target group (ip) with a preview rule (header X-Fargate-Preview: 1),
+a task security group, the cluster, the log group and the
 test image. Prints the ids as JSON. `down` deletes all of it (the ECS service is gone by then).
 """
 

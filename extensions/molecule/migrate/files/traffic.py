@@ -64,7 +64,7 @@ def count(log, steps_json):
 
 def burst(endpoint, alb, host, n):
     by_tg, by_status = {}, {}
-    for _ in range(int(n)):
+    for _request in range(int(n)):
         status, tg = one(endpoint, alb, host)
         by_tg[str(tg)] = by_tg.get(str(tg), 0) + 1
         by_status[str(status)] = by_status.get(str(status), 0) + 1

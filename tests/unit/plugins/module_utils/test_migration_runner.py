@@ -50,7 +50,7 @@ class Recorder:
         self.calls.append((model.name, params))
 
     def writes(self):
-        return [name for name, _ in self.calls if not name.startswith(("Describe", "Get", "List"))]
+        return [name for name, _params in self.calls if not name.startswith(("Describe", "Get", "List"))]
 
 
 def seed(with_neighbour=True):

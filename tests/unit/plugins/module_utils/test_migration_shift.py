@@ -92,13 +92,13 @@ def expect_check(stubbers, health=None, requests=None, errors=None):
 
 
 def run(aws, check_mode=False, clock=None, **extra):
-    clients, _ = aws
+    clients = aws[0]
     clock = clock or Clock()
     return TrafficShift(params(**extra), clients.__getitem__, check_mode=check_mode, sleep=clock.sleep, clock=clock).run()
 
 
 def test_cutover_takes_each_step_with_a_check_and_ends_at_100(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(0))
     for percent, requests in ((10, 12), (50, 60), (100, 130)):
         expect_set(stubbers, percent)
@@ -114,11 +114,11 @@ def test_cutover_takes_each_step_with_a_check_and_ends_at_100(aws):
 
 
 def test_a_step_bakes_with_checks_every_interval(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     clock = Clock()
     expect_rule(stubbers, rule(0))
     expect_set(stubbers, 100)
-    for _ in range(3):  # at 0, 1 and 2 s; the bake of 2.5 s ends after the third sleep's check
+    for _check in range(3):  # at 0, 1 and 2 s; the bake of 2.5 s ends after the third sleep's check
         expect_check(stubbers, requests=5)
     expect_check(stubbers, requests=5)
     result = run(aws, clock=clock, steps=[100], bake_seconds=2.5, check_interval=1)
@@ -128,7 +128,7 @@ def test_a_step_bakes_with_checks_every_interval(aws):
 
 
 def test_a_breach_puts_everything_back_on_ec2_and_fails_with_the_evidence(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     clock = Clock(tick=0.01)
     expect_rule(stubbers, rule(0))
     expect_set(stubbers, 10)
@@ -148,7 +148,7 @@ def test_a_breach_puts_everything_back_on_ec2_and_fails_with_the_evidence(aws):
 
 
 def test_an_error_rate_alone_is_a_breach(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(0))
     expect_set(stubbers, 10)
     expect_check(stubbers, requests=100, errors=6)
@@ -158,7 +158,7 @@ def test_an_error_rate_alone_is_a_breach(aws):
 
 
 def test_check_mode_reads_the_rule_and_writes_nothing(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(0))
     result = run(aws, check_mode=True)
     assert result["changed"] and result["planned_steps"] == [10, 50, 100]
@@ -167,14 +167,14 @@ def test_check_mode_reads_the_rule_and_writes_nothing(aws):
 
 
 def test_a_completed_cutover_changes_nothing(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(100))
     result = run(aws)
     assert not result["changed"] and result["planned_steps"] == [] and result["fargate_percent"] == 100
 
 
 def test_an_interrupted_cutover_resumes_at_the_next_step(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(50))
     expect_set(stubbers, 100)
     expect_check(stubbers)
@@ -183,7 +183,7 @@ def test_an_interrupted_cutover_resumes_at_the_next_step(aws):
 
 
 def test_rollback_is_one_call_and_reports_its_duration(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     clock = Clock(tick=0.05)
     expect_rule(stubbers, rule(50))
     expect_set(stubbers, 0)
@@ -193,14 +193,14 @@ def test_rollback_is_one_call_and_reports_its_duration(aws):
 
 
 def test_rollback_when_already_on_ec2_changes_nothing(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(0))
     result = run(aws, state="rollback")
     assert not result["changed"] and result["rollback"] is None
 
 
 def test_stickiness_is_set_on_the_forward(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     sticky = {"Enabled": True, "DurationSeconds": 300}
     expect_rule(stubbers, rule(100))
     expect_set(stubbers, 100, sticky=sticky)
@@ -210,7 +210,7 @@ def test_stickiness_is_set_on_the_forward(aws):
 
 
 def test_other_actions_of_the_rule_are_kept(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     auth = {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
         "Issuer": "https://idp.example.com", "AuthorizationEndpoint": "https://idp.example.com/a",
         "TokenEndpoint": "https://idp.example.com/t", "UserInfoEndpoint": "https://idp.example.com/u", "ClientId": "c"}}
@@ -223,7 +223,7 @@ def test_other_actions_of_the_rule_are_kept(aws):
 
 
 def test_the_default_rule_is_changed_through_its_listener(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     expect_rule(stubbers, rule(100, default=True))
     stubbers["elbv2"].add_response("modify_listener", {"Listeners": [{"ListenerArn": LISTENER}]},
                                    {"ListenerArn": LISTENER, "DefaultActions": ANY})
@@ -245,7 +245,7 @@ def test_bad_input_fails_before_any_call(aws, extra, message):
 
 
 def test_a_rule_forwarding_to_a_third_group_is_refused_before_any_write(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     answer = rule(0)
     answer["Actions"][0]["ForwardConfig"]["TargetGroups"].append(
         {"TargetGroupArn": PREFIX + "targetgroup/other/0000000000000000", "Weight": 1})
@@ -255,7 +255,7 @@ def test_a_rule_forwarding_to_a_third_group_is_refused_before_any_write(aws):
 
 
 def test_a_missing_rule_fails(aws):
-    _, stubbers = aws
+    stubbers = aws[1]
     stubbers["elbv2"].add_client_error("describe_rules", "RuleNotFound", expected_params={"RuleArns": [RULE]})
     with pytest.raises(MigrationError, match="not found"):
         run(aws)
