@@ -18,8 +18,10 @@ description:
     the Auto Scaling group under the recorded name still launches the recorded launch template.
   - Then, in this order - scales the Auto Scaling group to 0 and waits for its instances to go, deletes the group,
     its launch template, the recorded security groups that nothing else uses (no other network interface, no other
-    group's rule, no other launch template), the instance profile, and its role when no other instance profile
-    uses it (its policies detached or deleted first).
+    group's rule, no other launch template), the instance profile, and its roles that discovery saw behind it when
+    no other instance profile uses them (their policies detached or deleted first).
+  - Recorded ids that are not ids (C(lt-...), C(sg-...), C(i-...)) and a I(fargate_target_group_arn) that is no
+    target group ARN fail before any call.
   - Check mode lists what would go (I(deleted)) and what stays and why (I(kept)), and writes nothing.
   - The EC2 target group, the listener rule, the load balancer and the SSM parameters stay - the Fargate service
     uses them.

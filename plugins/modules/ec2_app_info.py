@@ -23,6 +23,8 @@ description:
   - SecureString values are never read, not even encrypted - only their names and ARNs (DescribeParameters);
     GetParameters is called for String and StringList parameters only.
   - Returns the ids that cleanup needs (I(recorded_ids)); C(playbooks/migrate_discover.yml) writes them to a file.
+  - Bad input (an Auto Scaling group name longer than 255 characters or with a colon, an SSM path not starting
+    with C(/), a target group that is no target group ARN) fails before any call.
 author:
   - ecsops.fargate contributors (@ecsops)
 options:
@@ -85,7 +87,7 @@ not_inferred:
 recorded_ids:
   description:
     - The ids cleanup acts on, and only on - asg_name, launch_template_id, launch_template_version,
-      security_group_ids, instance_profile, instance_ids, instance_type, target_group_arn, rule_arn,
+      security_group_ids, instance_profile, instance_roles, instance_ids, instance_type, target_group_arn, rule_arn,
       listener_arn, load_balancer_arns, vpc_id, subnet_ids.
   returned: always
   type: dict

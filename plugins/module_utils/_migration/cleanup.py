@@ -8,10 +8,52 @@
 from __future__ import annotations
 
 import datetime
+import re
+
+# EC2 Auto Scaling group names: 1 to 255 characters, no colon (the ARN separator).
+_ASG_NAME = re.compile(r"^[^:]{1,255}$")
+_IDS = {
+    "launch_template_id": re.compile(r"^lt-[0-9a-f]{8,17}$"),
+    "security_group_ids": re.compile(r"^sg-[0-9a-f]{8,17}$"),
+    "instance_ids": re.compile(r"^i-[0-9a-f]{8,17}$"),
+}
+_TARGET_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
 
 
-class CleanupRefused(ValueError):
+class InputError(ValueError):
+    """Input that is not what discovery writes or AWS accepts; raised before any call."""
+
+
+class CleanupRefused(InputError):
     """Cleanup must not run (yet); raised before any write."""
+
+
+def validate_discovery_input(params):
+    """Raise InputError on an unusable Auto Scaling group name or SSM path, before any call."""
+    if not _ASG_NAME.match(str(params.get("asg_name") or "")):
+        raise InputError(f"asg_name {params.get('asg_name')!r} is not an Auto Scaling group name (1 to 255 characters, no colon)")
+    path = params.get("ssm_path")
+    if path is not None and (not path.startswith("/") or len(path) > 2048):
+        raise InputError(f"ssm_path {path!r} must be an SSM parameter path starting with / (e.g. /shop/prod/)")
+    if params.get("target_group_arn") and not _TARGET_GROUP_ARN.match(params["target_group_arn"]):
+        raise InputError(f"target_group_arn {params['target_group_arn']!r} is not a target group ARN")
+
+
+def validate_cleanup_input(recorded_ids, fargate_target_group_arn, bake_seconds):
+    """Raise InputError when the recorded ids or the other input are not what discovery writes."""
+    ids = recorded_ids or {}
+    if not _ASG_NAME.match(str(ids.get("asg_name") or "")):
+        raise InputError(f"recorded asg_name {ids.get('asg_name')!r} is not an Auto Scaling group name: "
+                         "run playbooks/migrate_discover.yml first")
+    for key, pattern in _IDS.items():
+        values = ids.get(key)
+        for value in (values if isinstance(values, list) else [values] if values else []):
+            if not isinstance(value, str) or not pattern.match(value):
+                raise InputError(f"recorded {key} has {value!r}, which is not such an id: the discovery file is damaged")
+    if not _TARGET_GROUP_ARN.match(str(fargate_target_group_arn or "")):
+        raise InputError(f"fargate_target_group_arn {fargate_target_group_arn!r} is not a target group ARN")
+    if bake_seconds < 0:
+        raise InputError(f"bake_seconds is {bake_seconds}: it cannot be negative")
 
 
 def check_guards(confirm, recorded_ids, fargate_percent, completed_at, bake_seconds, now):

@@ -39,6 +39,10 @@ def _utc(clock):
 # == discovery ===============================================================================================
 
 def discover(params, clients):
+    try:
+        c.validate_discovery_input(params)
+    except c.InputError as error:
+        raise MigrationError(str(error)) from error
     client = functools.cache(clients)
     asg = api.describe_auto_scaling_group(client("autoscaling"), params["asg_name"])
     if asg is None:
@@ -89,6 +93,10 @@ def discover(params, clients):
         "vpc_id": target_group.get("VpcId"),
         "subnet_ids": sorted(s for s in (asg.get("VPCZoneIdentifier") or "").split(",") if s),
     })
+    profile_name = c.profile_name_of(ids.get("instance_profile"))
+    profile = api.get_instance_profile(client("iam"), profile_name) if profile_name else None
+    # the roles behind the profile: cleanup deletes a role only if discovery saw it there
+    ids["instance_roles"] = sorted(role["RoleName"] for role in (profile or {}).get("Roles") or [])
     inventory["service"]["subnets"] = ids["subnet_ids"]
     return {"changed": False, "inventory": inventory, "service": inventory["service"],
             "not_inferred": inventory["not_inferred"], "recorded_ids": ids}
@@ -266,6 +274,10 @@ class Cleanup:
 
     def run(self):
         ids = self.ids
+        try:
+            c.validate_cleanup_input(ids, self.params["fargate_target_group_arn"], self.params["bake_seconds"])
+        except c.InputError as error:
+            raise MigrationError(str(error)) from error
         percent = None
         if ids.get("rule_arn") and ids.get("target_group_arn"):
             rules = elbv2.describe_rules(self.client("elbv2"), rule_arns=[ids["rule_arn"]])
@@ -324,6 +336,9 @@ class Cleanup:
                 roles = [role["RoleName"] for role in profile.get("Roles") or []]
                 plan.append({"kind": "instance profile", "id": profile_name, "roles": roles})
                 for role in roles:
+                    if role not in (ids.get("instance_roles") or []):
+                        kept.append(f"role {role} was not behind the instance profile at discovery")
+                        continue
                     ok, why = c.role_verdict(role, api.instance_profiles_for_role(self.client("iam"), role), profile_name)
                     if ok:
                         plan.append({"kind": "role", "id": role})

@@ -118,3 +118,34 @@ def test_remaining_steps_and_dimensions():
         cut.load_balancer_dimension_of_rule(PREFIX + "listener/app/shop/1/2")
     assert cut.metric_sum([]) is None
     assert cut.metric_sum([{"Sum": 2.0}, {"Sum": 3.0}]) == 5.0
+
+
+TG = PREFIX + "targetgroup/fargate/fedcba9876543210"
+
+
+def test_discovery_input():
+    c.validate_discovery_input({"asg_name": "shop-web", "ssm_path": "/shop/prod/", "target_group_arn": TG})
+    c.validate_discovery_input({"asg_name": "a" * 255})
+    for params, message in (({"asg_name": ""}, "not an Auto Scaling group name"),
+                            ({"asg_name": "a" * 256}, "not an Auto Scaling group name"),
+                            ({"asg_name": "arn:aws:autoscaling"}, "no colon"),
+                            ({"asg_name": "shop", "ssm_path": "shop/prod"}, "starting with /"),
+                            ({"asg_name": "shop", "target_group_arn": "shop-tg"}, "not a target group ARN")):
+        with pytest.raises(c.InputError, match=message):
+            c.validate_discovery_input(params)
+
+
+def test_cleanup_input():
+    ids = {"asg_name": "shop", "launch_template_id": "lt-0123456789abcdef0", "security_group_ids": ["sg-0123456789abcdef0"],
+           "instance_ids": ["i-0123456789abcdef0"]}
+    c.validate_cleanup_input(ids, TG, 0)
+    for bad, message in ((dict(ids, asg_name=None), "run playbooks/migrate_discover.yml"),
+                         (dict(ids, launch_template_id="template"), "launch_template_id has 'template'"),
+                         (dict(ids, security_group_ids=["sg-1", "default"]), "security_group_ids has 'sg-1'"),
+                         (dict(ids, instance_ids=[42]), "instance_ids has 42")):
+        with pytest.raises(c.InputError, match=message):
+            c.validate_cleanup_input(bad, TG, 0)
+    with pytest.raises(c.InputError, match="not a target group ARN"):
+        c.validate_cleanup_input(ids, "fargate", 0)
+    with pytest.raises(c.InputError, match="cannot be negative"):
+        c.validate_cleanup_input(ids, TG, -1)

@@ -115,10 +115,30 @@ def test_discovery_reads_the_app_and_writes_nothing(aws):
     assert ids["launch_template_id"] == ground["template"]
     assert ids["security_group_ids"] == sorted([ground["app_sg"], ground["shared_sg"]])
     assert ids["instance_profile"].endswith("instance-profile/shop-ec2") and len(ids["instance_ids"]) == 2
+    assert ids["instance_roles"] == ["shop-ec2"]
     assert recorder.writes() == []
     # the SecureString's value was never asked for, not even encrypted
     fetched = [params["Names"] for name, params in recorder.calls if name == "GetParameters"]
     assert fetched == [["/shop/prod/node_env"]]
+
+
+def test_discovery_refuses_bad_input_before_any_call(aws):
+    recorder = Recorder()
+    with pytest.raises(MigrationError, match="starting with /"):
+        discover({"asg_name": "shop-web", "ssm_path": "shop/prod"}, recorder)
+    assert recorder.calls == []
+
+
+def test_cleanup_keeps_a_role_added_to_the_profile_after_discovery(aws):
+    ground = seed(with_neighbour=False)
+    ids = discover({"asg_name": "shop-web"}, Recorder())["recorded_ids"]
+    _cutover(ground)
+    ground["iam"].create_role(RoleName="audit", AssumeRolePolicyDocument="{}")
+    ground["iam"].remove_role_from_instance_profile(InstanceProfileName="shop-ec2", RoleName="shop-ec2")
+    ground["iam"].add_role_to_instance_profile(InstanceProfileName="shop-ec2", RoleName="audit")
+    result = _cleanup(ground, ids, Recorder(), check_mode=True)
+    assert "role audit was not behind the instance profile at discovery" in result["kept"]
+    assert "role audit" not in result["deleted"] and "instance profile shop-ec2" in result["deleted"]
 
 
 def test_discovery_of_a_missing_group_fails(aws):
