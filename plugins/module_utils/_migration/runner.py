@@ -200,7 +200,7 @@ class TrafficShift:
             result["steps"].append(evidence)
             if evidence.get("breach"):
                 result["rollback"] = self._rollback("breach")
-                result.update(failed=True, fargate_percent=0, after=dict(before, fargate_percent=0, ec2_percent=100),
+                result.update(failed=True, fargate_percent=0, after={"fargate_percent": 0, "ec2_percent": 100, "stickiness": self.sticky},
                               evidence=evidence["breach"],
                               msg=(f"cutover stopped at {percent} % on Fargate and rolled back to EC2 in "
                                    f"{result['rollback']['seconds']} s: " + "; ".join(evidence["breach"]["reasons"])))
