@@ -14,7 +14,7 @@ import uuid
 from xml.sax.saxutils import escape
 
 from .hooks import after, area
-from ._elb import limits, traffic  # noqa: F401  (limits registers its hooks)
+from ._elb import asg, limits, traffic  # noqa: F401  (asg and limits register their hooks)
 from ._elb.targets import (
     APP_ERROR, NO_ANSWER, NOT_REGISTERED, Target, deregistration_delay, health, health_check_port,
     instance_state, is_in_use,

@@ -115,3 +115,78 @@ def breach(health, requests, errors_5xx, max_error_rate, min_healthy):
     return {"reasons": reasons, "healthy": healthy, "min_healthy": min_healthy, "target_states": states,
             "requests": requests, "errors_5xx": errors_5xx, "error_rate": round(error_rate, 4),
             "max_error_rate": max_error_rate}
+
+
+def current_split(actions, ec2_target_group_arn, fargate_target_group_arn):
+    """(fargate percent, stickiness config) of a rule's forward action between the two groups.
+
+    Fails (CutoverInputError) when the rule has no forward action or forwards to a third group: the cutover
+    never takes traffic away from a target group it was not told about.
+    """
+    forwards = [action for action in actions or [] if action.get("Type") == "forward"]
+    if len(forwards) != 1:
+        raise CutoverInputError(f"the rule has {len(forwards)} forward actions: the cutover needs exactly one")
+    forward = forwards[0]
+    config = forward.get("ForwardConfig") or {}
+    groups = {group["TargetGroupArn"]: int(group.get("Weight", 1)) for group in config.get("TargetGroups") or []}
+    if not groups and forward.get("TargetGroupArn"):
+        groups = {forward["TargetGroupArn"]: 1}
+    foreign = sorted(set(groups) - {ec2_target_group_arn, fargate_target_group_arn})
+    if foreign:
+        raise CutoverInputError(f"the rule also forwards to {', '.join(foreign)}: it must forward to the EC2 and/or "
+                                "the Fargate target group only")
+    total = sum(groups.values())
+    if total == 0:
+        raise CutoverInputError("every target group of the rule's forward has weight 0")
+    percent = round(100 * groups.get(fargate_target_group_arn, 0) / total)
+    sticky = config.get("TargetGroupStickinessConfig") or {"Enabled": False}
+    sticky = {"Enabled": True, "DurationSeconds": sticky.get("DurationSeconds")} if sticky.get("Enabled") else {"Enabled": False}
+    return percent, sticky
+
+
+def with_forward(actions, forward):
+    """The rule's actions with its forward replaced (its Order kept); authenticate actions stay as they are."""
+    replaced = []
+    for action in actions or []:
+        if action.get("Type") == "forward":
+            new = dict(forward)
+            if action.get("Order") is not None:
+                new["Order"] = action["Order"]
+            replaced.append(new)
+        else:
+            replaced.append({key: value for key, value in action.items() if key != "TargetGroupArn" or value})
+    return replaced
+
+
+def remaining_steps(steps, current_percent):
+    """The steps still to take from the current share: a cutover interrupted at 50 % resumes at the next step."""
+    return [step for step in steps if step > current_percent]
+
+
+def target_group_dimension(target_group_arn):
+    """CloudWatch's TargetGroup dimension: targetgroup/<name>/<id>."""
+    return target_group_arn.rsplit(":", 1)[1]
+
+
+def load_balancer_dimension_of_rule(rule_arn):
+    """CloudWatch's LoadBalancer dimension (app/<name>/<id>) from a listener rule ARN
+    (...:listener-rule/app/<name>/<lb id>/<listener id>/<rule id>)."""
+    match = re.match(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule/(app/[^/]+/[0-9a-f]+)/[0-9a-f]+/[0-9a-f]+$",
+                     str(rule_arn or ""))
+    if not match:
+        raise CutoverInputError(f"rule_arn is {rule_arn!r}: it must be an Application Load Balancer listener rule ARN "
+                                "(arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<name>/<id>/<id>/<id>)")
+    return match.group(1)
+
+
+def listener_of_rule(rule_arn):
+    """The listener ARN a rule ARN belongs to (for the default rule, which only ModifyListener changes)."""
+    head, tail = rule_arn.split(":listener-rule/", 1)
+    return f"{head}:listener/{tail.rsplit('/', 1)[0]}"
+
+
+def metric_sum(datapoints):
+    """Sum of GetMetricStatistics' Sum datapoints; None without any (no request in the window)."""
+    if not datapoints:
+        return None
+    return sum(point.get("Sum", 0) for point in datapoints)

@@ -39,7 +39,7 @@ def suggest_task_size(instance_type):
 
     (None, reason) when the type is unknown or larger than any Fargate task.
     """
-    family, _dot, size = str(instance_type or "").partition(".")
+    family, _sep, size = str(instance_type or "").partition(".")
     spec = INSTANCE_TYPES.get(family, {}).get(size)
     if spec is None:
         return None, (f"instance type {instance_type!r} is not in the known table ({', '.join(sorted(INSTANCE_TYPES))}); "

@@ -58,8 +58,8 @@ def test_suggested_size_covers_the_instance_and_is_valid_fargate(instance_type, 
     assert instance_type in reason
 
 
-@pytest.mark.parametrize("instance_type, burstable", [
-    ("t2.micro", True), ("t3.large", True), ("t3a.small", True), ("t4g.nano", True), ("m5.large", False), ("c6i.xlarge", False)])
+@pytest.mark.parametrize("instance_type, burstable", [("t2.micro", True), ("t3.large", True), ("t3a.small", True), ("t4g.nano", True),
+                                                      ("m5.large", False), ("c6i.xlarge", False)])
 def test_burstable_types_say_a_smaller_cpu_may_do(instance_type, burstable):
     assert ("burstable instance" in discover.suggest_task_size(instance_type)[1]) is burstable
 
