@@ -55,19 +55,21 @@ def expiry(created_at, ttl_hours):
 
 def preview_tags(pid, branch, created_at, expires_at, extra=None):
     """The tags of every resource of preview ``pid``; ``extra`` (the user's tags) never overrides ours."""
-    extra = dict(extra or {})
-    for key, value in extra.items():
-        if key in OWN_TAGS:
-            raise PreviewInputError(f"tag {key!r} is set by the preview itself; remove it from tags")
-        if not isinstance(value, str) or not TAG_VALUE.match(value):
-            raise PreviewInputError(f"tag {key!r}: value {value!r} must be at most 256 of [A-Za-z0-9 _.:/=+@-]")
-    extra.update({
+    own = {
         TAG_PREVIEW: pid,
         TAG_BRANCH: branch_tag(branch),
         TAG_CREATED: reap.format_time(created_at),
         TAG_EXPIRES: reap.format_time(expires_at),
         TAG_MANAGED: MANAGED_BY,
-    })
+    }
+    extra = dict(extra or {})
+    for key, value in extra.items():
+        # An environment's tags may repeat one of ours with the same value (managed-by=ecsops.fargate).
+        if key in own and value != own[key]:
+            raise PreviewInputError(f"tag {key!r} is set by the preview itself ({own[key]!r}); remove it from tags")
+        if not isinstance(value, str) or not TAG_VALUE.match(value):
+            raise PreviewInputError(f"tag {key!r}: value {value!r} must be at most 256 of [A-Za-z0-9 _.:/=+@-]")
+    extra.update(own)
     return extra
 
 

@@ -23,6 +23,8 @@ def test_preview_tags_carry_the_five_keys_and_user_tags():
 def test_user_tags_cannot_override_ours_or_hold_bad_values():
     with pytest.raises(PreviewInputError, match="set by the preview"):
         plan.preview_tags("pr-3", "b", "2026-11-24T10:00:00Z", "2026-11-25T10:00:00Z", {"preview": "pr-4"})
+    same = plan.preview_tags("pr-3", "b", "2026-11-24T10:00:00Z", "2026-11-25T10:00:00Z", {"managed-by": "ecsops.fargate"})
+    assert same["managed-by"] == "ecsops.fargate"
     with pytest.raises(PreviewInputError, match="256"):
         plan.preview_tags("pr-3", "b", "2026-11-24T10:00:00Z", "2026-11-25T10:00:00Z", {"team": "a#b"})
 
