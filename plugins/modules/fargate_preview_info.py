@@ -36,6 +36,10 @@ options:
     description: Where the previews' log groups are.
     type: str
     default: /ecs/preview
+  pr_number:
+    description:
+      - Only this pull request's preview. Cheaper - only log groups whose name holds C(pr-<N>-) have their tags read.
+    type: int
   orphan_grace_seconds:
     description: A resource younger than this is not an orphan yet (a preview being created has a rule before its service).
     type: int
@@ -130,6 +134,7 @@ def argument_spec():
         cluster=dict(type="str"),
         hosted_zone=dict(type="str"),
         log_group_prefix=dict(type="str", default="/ecs/preview"),
+        pr_number=dict(type="int"),
         orphan_grace_seconds=dict(type="int", default=900),
         max_previews=dict(type="int"),
         new_pr_number=dict(type="int"),

@@ -8,10 +8,11 @@
 Every resource a preview creates carries the same tags::
 
     preview=pr-42  branch=feature/login  created-at=2026-11-24T10:00:00Z  expires-at=...  managed-by=ecsops.fargate
+    preview-alb=dev-shop         # the shared load balancer: dev's pr-42 is not staging's pr-42
 
-A resource belongs to preview pr-N only when both ``preview`` and ``managed-by`` say so: a look-alike
-name with other tags is someone else's. Route53 records cannot carry tags, so the alias record has an
-ownership TXT record at the same name (as external-dns does): ``"ecsops.fargate preview=pr-42"``.
+A resource belongs to preview pr-N only when ``preview``, ``managed-by`` and ``preview-alb`` say so: a
+look-alike name with other tags is someone else's. Route53 records cannot carry tags, so the alias record
+has an ownership TXT record at the same name (as external-dns does): ``"ecsops.fargate preview=pr-42 alb=dev-shop"``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ TAG_BRANCH = "branch"
 TAG_CREATED = "created-at"
 TAG_EXPIRES = "expires-at"
 TAG_MANAGED = "managed-by"
-OWN_TAGS = (TAG_PREVIEW, TAG_BRANCH, TAG_CREATED, TAG_EXPIRES, TAG_MANAGED)
+TAG_SCOPE = "preview-alb"
+OWN_TAGS = (TAG_PREVIEW, TAG_BRANCH, TAG_CREATED, TAG_EXPIRES, TAG_MANAGED, TAG_SCOPE)
 # The TXT value that marks a Route53 name as a preview's (with its quotes, as Route53 stores it).
-OWNER_TXT = '"ecsops.fargate preview={}"'
-OWNER_TXT_PATTERN = re.compile(r'^"ecsops\.fargate preview=(pr-[0-9]+)"$')
+OWNER_TXT = '"ecsops.fargate preview={} alb={}"'
+OWNER_TXT_PATTERN = re.compile(r'^"ecsops\.fargate preview=(pr-[0-9]+) alb=([A-Za-z0-9-]+)"$')
 # ELBv2, ECS and CloudWatch Logs tag values: at most 256 of letters, digits, spaces and _ . : / = + - @.
 TAG_VALUE = re.compile(r"^[A-Za-z0-9 _.:/=+@-]{0,256}$")
 MAX_TTL_HOURS = 24 * 90
@@ -53,8 +55,9 @@ def expiry(created_at, ttl_hours):
     return reap.format_time(reap.parse_time(created_at, "created_at") + datetime.timedelta(hours=ttl_hours))
 
 
-def preview_tags(pid, branch, created_at, expires_at, extra=None):
-    """The tags of every resource of preview ``pid``; ``extra`` (the user's tags) never overrides ours."""
+def preview_tags(pid, branch, created_at, expires_at, extra=None, scope=None):
+    """The tags of every resource of preview ``pid`` on load balancer ``scope``; ``extra`` (the user's tags)
+    never overrides ours."""
     own = {
         TAG_PREVIEW: pid,
         TAG_BRANCH: branch_tag(branch),
@@ -62,6 +65,8 @@ def preview_tags(pid, branch, created_at, expires_at, extra=None):
         TAG_EXPIRES: reap.format_time(expires_at),
         TAG_MANAGED: MANAGED_BY,
     }
+    if scope:
+        own[TAG_SCOPE] = scope
     extra = dict(extra or {})
     for key, value in extra.items():
         # An environment's tags may repeat one of ours with the same value (managed-by=ecsops.fargate).
@@ -73,17 +78,29 @@ def preview_tags(pid, branch, created_at, expires_at, extra=None):
     return extra
 
 
-def owner(tags):
-    """The preview id a resource's tags give it, or None when it is not a preview's (or not ours)."""
+def scope_of(listener_arn):
+    """The load balancer name in a listener ARN (``...:listener/app/<name>/<lb id>/<id>``): the previews' scope."""
+    match = re.match(r"^arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:listener/(?:app|net)/([A-Za-z0-9-]+)/[^/]+/[^/]+$",
+                     listener_arn or "")
+    if not match:
+        raise PreviewInputError(f"listener_arn {listener_arn!r} is not a load balancer listener ARN")
+    return match.group(1)
+
+
+def owner(tags, scope=None):
+    """The preview id a resource's tags give it, or None when it is not a preview's (not ours, or, with
+    ``scope``, another load balancer's)."""
     tags = tags or {}
     if tags.get(TAG_MANAGED) != MANAGED_BY:
+        return None
+    if scope is not None and tags.get(TAG_SCOPE) != scope:
         return None
     pid = tags.get(TAG_PREVIEW) or ""
     return pid if re.fullmatch(r"pr-[1-9][0-9]*", pid) else None
 
 
-def owner_txt(pid):
-    return OWNER_TXT.format(pid)
+def owner_txt(pid, scope):
+    return OWNER_TXT.format(pid, scope)
 
 
 def host_condition(host):
@@ -113,17 +130,18 @@ def dns_name(name):
     return (name or "").lower().rstrip(".")
 
 
-def owned_records(record_sets):
+def owned_records(record_sets, scope=None):
     """Route53 record sets grouped by the preview owning their name: ``{pid: [record sets]}``.
 
-    A name is a preview's when it has our ownership TXT; the A/AAAA alias at that name goes with it.
+    A name is a preview's when it has our ownership TXT (with ``scope``: for that load balancer); the A/AAAA
+    alias at that name goes with it.
     """
     owners = {}
     for record in record_sets or ():
         if record.get("Type") == "TXT":
             for value in record.get("ResourceRecords") or ():
                 match = OWNER_TXT_PATTERN.match(value.get("Value") or "")
-                if match:
+                if match and (scope is None or match.group(2) == scope):
                     owners[dns_name(record["Name"])] = match.group(1)
     grouped = {}
     for record in record_sets or ():
@@ -133,30 +151,31 @@ def owned_records(record_sets):
     return grouped
 
 
-def inventory(rules=(), target_groups=(), services=(), log_groups=(), record_sets=()):
+def inventory(rules=(), target_groups=(), services=(), log_groups=(), record_sets=(), scope=None):
     """The tagged resources found, per kind, in reap.py's shape (only those carrying a preview's tags).
 
     rules: ``[(rule, tags)]``; target_groups: ``[(group, tags)]``; services: ECS services with ``tags``
     (DescribeServices include TAGS); log_groups: ``[(group, tags)]``; record_sets: the zone's record sets.
+    With ``scope`` (the shared load balancer's name) only that load balancer's previews count.
     """
     found = {kind: [] for kind in KINDS}
     for rule, tags in rules:
-        if owner(tags):
+        if owner(tags, scope):
             found["rules"].append(_item("rule", rule["RuleArn"], tags, priority=rule.get("Priority"),
                                         hosts=rule_hosts(rule), target_group_arns=[
                                             a.get("TargetGroupArn") for a in rule.get("Actions") or () if a.get("TargetGroupArn")]))
     for group, tags in target_groups:
-        if owner(tags):
+        if owner(tags, scope):
             found["target_groups"].append(_item("target_group", group["TargetGroupArn"], tags, name=group.get("TargetGroupName")))
     for service in services:
         tags = {t["key"]: t.get("value", "") for t in service.get("tags") or ()}
-        if owner(tags) and service.get("status") != "INACTIVE":
+        if owner(tags, scope) and service.get("status") != "INACTIVE":
             found["services"].append(_item("service", service["serviceArn"], tags, name=service.get("serviceName"),
                                            task_definition=service.get("taskDefinition")))
     for group, tags in log_groups:
-        if owner(tags):
+        if owner(tags, scope):
             found["log_groups"].append(_item("log_group", group["logGroupName"], tags, name=group["logGroupName"]))
-    for pid, records in sorted(owned_records(record_sets).items()):
+    for pid, records in sorted(owned_records(record_sets, scope).items()):
         for record in records:
             found["records"].append({"kind": "record", "id": f"{dns_name(record['Name'])} {record['Type']}", "preview": pid,
                                      "name": dns_name(record["Name"]), "type": record["Type"], "record": record})
@@ -216,29 +235,29 @@ def tag_drift(current, wanted):
     return {k: v for k, v in wanted.items() if (current or {}).get(k) != v}
 
 
-def record_changes(host, load_balancer, pid, existing):
+def record_changes(host, load_balancer, pid, existing, scope):
     """Route53 changes for the alias and its ownership TXT at ``host``; [] when both are right."""
     alias = {"Name": host + ".", "Type": "A", "AliasTarget": {
         "HostedZoneId": load_balancer["CanonicalHostedZoneId"], "DNSName": load_balancer["DNSName"],
         "EvaluateTargetHealth": False}}
-    txt = {"Name": host + ".", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": owner_txt(pid)}]}
+    txt = {"Name": host + ".", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": owner_txt(pid, scope)}]}
     at_host = {r["Type"]: r for r in existing or () if dns_name(r.get("Name")) == host}
     changes = []
     current_alias = (at_host.get("A") or {}).get("AliasTarget") or {}
     if dns_name(current_alias.get("DNSName")) != dns_name(load_balancer["DNSName"]):
         changes.append({"Action": "UPSERT", "ResourceRecordSet": alias})
     current_txt = [v.get("Value") for v in (at_host.get("TXT") or {}).get("ResourceRecords") or ()]
-    if current_txt != [owner_txt(pid)]:
+    if current_txt != [owner_txt(pid, scope)]:
         changes.append({"Action": "UPSERT", "ResourceRecordSet": txt})
     return changes
 
 
-def foreign_record(host, pid, existing):
+def foreign_record(host, pid, existing, scope):
     """A record at ``host`` that is not ours (another preview's, or nobody's): the reason, else None."""
     at_host = [r for r in existing or () if dns_name(r.get("Name")) == host]
     owners = owned_records(at_host)
-    if owners and pid not in owners:
-        return f"DNS name {host} belongs to preview {next(iter(owners))}"
+    if owners and pid not in owned_records(at_host, scope):
+        return f"DNS name {host} belongs to preview {next(iter(owners))} of another load balancer or PR"
     if not owners and any(r.get("Type") in ("A", "AAAA", "CNAME") for r in at_host):
         return f"DNS name {host} already has a record not made by a preview (no ownership TXT); remove it or choose another domain"
     return None

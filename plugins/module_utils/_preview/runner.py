@@ -139,7 +139,7 @@ def _validated(params):
     """Everything derivable from the arguments alone, checked before any call."""
     pr_number = params["pr_number"]
     pid = names.preview_id(pr_number)
-    out = {"pr_number": pr_number, "pid": pid}
+    out = {"pr_number": pr_number, "pid": pid, "scope": plan.scope_of(params["listener_arn"])}
     if params.get("state", "present") == "present":
         if not params.get("branch"):
             raise PreviewInputError("branch is required with state=present")
@@ -152,7 +152,7 @@ def _validated(params):
         if params.get("expires_at"):
             out["expires_at"] = reap.format_time(params["expires_at"])
         plan.expiry(utcnow(), params["ttl_hours"])  # validates ttl_hours
-        plan.preview_tags(pid, params["branch"], utcnow(), utcnow(), params.get("tags"))  # validates user tags
+        plan.preview_tags(pid, params["branch"], utcnow(), utcnow(), params.get("tags"), out["scope"])  # validates user tags
         if params["max_previews"] < 1:
             raise PreviewInputError(f"max_previews must be at least 1, got {params['max_previews']}")
     return out
@@ -168,22 +168,23 @@ def _target_group_request(params, name, vpc_id, tags):
 def run_present(module, now=None):
     params = module.params
     v = _validated(params)
-    pid, n = v["pid"], v["names"]
+    pid, n, scope = v["pid"], v["names"], v["scope"]
     run = Runner(module, now)
     elb = run.client("elbv2")
     listener = run.listener()
     balancer = run.load_balancer(listener)
     rules = run.rules()
-    found = plan.inventory(rules=rules)
+    found = plan.inventory(rules=rules, scope=scope)
     mine_rules = [r for r in found["rules"] if r["preview"] == pid]
     groups = run.target_groups(elbv2.describe_target_groups(elb, names=[n["target_group"]]))
     group, group_tags = groups[0] if groups else (None, {})
-    if group is not None and plan.owner(group_tags) != pid:
+    if group is not None and plan.owner(group_tags, scope) != pid:
         raise PreviewInputError(f"target group {n['target_group']} exists and is not preview {pid}'s (its tags say "
-                                f"preview={group_tags.get('preview')!r}, managed-by={group_tags.get('managed-by')!r})")
+                                f"preview={group_tags.get('preview')!r}, managed-by={group_tags.get('managed-by')!r}, "
+                                f"preview-alb={group_tags.get(plan.TAG_SCOPE)!r}; choose a name_prefix per environment)")
     log_group = logs.find_log_groups(run.client("logs"), [n["log_group"]]).get(n["log_group"])
     log_tags = aws.log_group_tags(run.client("logs"), log_group) if log_group else {}
-    if log_group is not None and plan.owner(log_tags) != pid:
+    if log_group is not None and plan.owner(log_tags, scope) != pid:
         raise PreviewInputError(f"log group {n['log_group']} exists and is not preview {pid}'s")
 
     # Dates: kept from what exists (a re-run changes nothing), else from now; expires_at when given wins.
@@ -193,7 +194,7 @@ def run_present(module, now=None):
     created_at = existing[0]["created_at"] if existing else reap.format_time(run.now)
     expires_at = v.get("expires_at") or (existing[0]["expires_at"] if existing and existing[0]["expires_at"]
                                          else plan.expiry(created_at, params["ttl_hours"]))
-    tags = plan.preview_tags(pid, params["branch"], created_at, expires_at, params.get("tags"))
+    tags = plan.preview_tags(pid, params["branch"], created_at, expires_at, params.get("tags"), scope)
 
     # The ceiling counts the previews with a rule on this listener; an existing preview always fits.
     on_listener = plan.previews(found)
@@ -204,7 +205,7 @@ def run_present(module, now=None):
     zone = run.zone()
     records = run.record_sets(zone)
     if zone is not None:
-        clash = plan.foreign_record(n["host"], pid, records)
+        clash = plan.foreign_record(n["host"], pid, records, scope)
         if clash:
             raise PreviewInputError(clash)
 
@@ -212,7 +213,7 @@ def run_present(module, now=None):
     # Target group, then log group, then the rule that routes to it, then DNS (reap's orphan grace covers the gaps).
     if group is None:
         group = run.do(f"create target group {n['target_group']}", elbv2.create_target_group, elb,
-                        **_target_group_request(params, n["target_group"], balancer["VpcId"], tags))
+                       **_target_group_request(params, n["target_group"], balancer["VpcId"], tags))
         group = group or {"TargetGroupArn": None, "TargetGroupName": n["target_group"]}
     else:
         before["tags"] = {k: group_tags.get(k) for k in plan.OWN_TAGS}
@@ -223,7 +224,7 @@ def run_present(module, now=None):
         run.do(f"create log group {n['log_group']}", logs.create_log_group, run.client("logs"), n["log_group"], tags=tags)
         if params.get("log_retention_days"):
             run.do(f"set log group retention {params['log_retention_days']} days", logs.put_retention_policy,
-                    run.client("logs"), n["log_group"], params["log_retention_days"])
+                   run.client("logs"), n["log_group"], params["log_retention_days"])
     else:
         drift = plan.tag_drift(log_tags, tags)
         if drift:
@@ -237,7 +238,7 @@ def run_present(module, now=None):
         before["rule"] = {"priority": rule_priority, "hosts": rule["hosts"]}
         if rule["hosts"] != [n["host"]] or rule["target_group_arns"] != [group["TargetGroupArn"]]:
             run.do(f"modify rule at priority {rule_priority}", elbv2.modify_rule, elb, rule["id"],
-                    actions=actions, conditions=conditions)
+                   actions=actions, conditions=conditions)
         rule_tags = dict(next(t for r, t in rules if r["RuleArn"] == rule["id"]))
         drift = plan.tag_drift(rule_tags, tags)
         if drift:
@@ -250,10 +251,10 @@ def run_present(module, now=None):
 
     if zone is not None:
         before["records"] = sorted(r["Type"] for r in records if plan.dns_name(r.get("Name")) == n["host"])
-        changes = plan.record_changes(n["host"], balancer, pid, records)
+        changes = plan.record_changes(n["host"], balancer, pid, records, scope)
         if changes:
             run.do(f"upsert DNS {n['host']} (alias and ownership TXT)", route53.change_record_sets, run.client("route53"),
-                    zone["Id"], changes, comment=f"ecsops.fargate preview {pid}")
+                   zone["Id"], changes, comment=f"ecsops.fargate preview {pid}")
 
     changed = bool(run.changes)
     url = f"{params['url_scheme']}://{n['host']}"
@@ -280,13 +281,15 @@ def run_present(module, now=None):
 
 
 def read_all(run, pid=None):
-    """Every tagged preview resource the arguments point at (with ``pid``, log groups narrowed by name first)."""
-    rules = run.rules() if run.params.get("listener_arn") else []
+    """Every tagged preview resource of the listener's load balancer the arguments point at (with ``pid``, log
+    groups narrowed by name first)."""
+    rules = run.rules()
     groups = run.target_groups()
     services = run.services()
     log_groups = run.log_groups(contains=f"{pid}-" if pid else None)
     records = run.record_sets(run.zone())
-    return plan.inventory(rules=rules, target_groups=groups, services=services, log_groups=log_groups, record_sets=records)
+    return plan.inventory(rules=rules, target_groups=groups, services=services, log_groups=log_groups, record_sets=records,
+                          scope=plan.scope_of(run.params["listener_arn"]))
 
 
 def remove(run, found, pid):
@@ -298,7 +301,7 @@ def remove(run, found, pid):
         if action == "delete_records":
             zone = run.zone()
             run.do(f"delete DNS {', '.join(step['names'])}", route53.change_record_sets, run.client("route53"), zone["Id"],
-                    [{"Action": "DELETE", "ResourceRecordSet": r} for r in step["_records"]], comment=f"ecsops.fargate preview {pid} down")
+                   [{"Action": "DELETE", "ResourceRecordSet": r} for r in step["_records"]], comment=f"ecsops.fargate preview {pid} down")
         elif action == "delete_rule":
             run.do(f"delete rule at priority {step['priority']}", elbv2.delete_rule, elb, step["arn"])
         elif action == "delete_service":
@@ -331,7 +334,11 @@ def run_absent(module, now=None):
 def run_info(module, now=None):
     params = module.params
     run = Runner(module, now)
-    found = read_all(run)
+    pid = names.preview_id(params["pr_number"]) if params.get("pr_number") else None
+    plan.scope_of(params["listener_arn"])  # validates the ARN before any call
+    found = read_all(run, pid)
+    if pid:
+        found = plan.of_preview(found, pid)
     listed = plan.previews(found)
     expired = reap.expired(listed, run.now)
     orphans = reap.orphans(found, run.now, params["orphan_grace_seconds"])

@@ -27,7 +27,7 @@ def test_a_previews_alias_survives_a_converge_and_an_unowned_one_does_not(aws):
     params = _params(certificate)
     created, _counter = _run(params)
     balancer = boto3.client("elbv2", region_name=REGION).describe_load_balancers()["LoadBalancers"][0]
-    preview = preview_plan.record_changes("pr-7.preview.example.test", balancer, "pr-7", [])
+    preview = preview_plan.record_changes("pr-7.preview.example.test", balancer, "pr-7", [], "shop-dev")
     stray = {"Action": "UPSERT", "ResourceRecordSet": {"Name": "old.example.test.", "Type": "A", "AliasTarget": {
         "HostedZoneId": balancer["CanonicalHostedZoneId"], "DNSName": balancer["DNSName"], "EvaluateTargetHealth": False}}}
     route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": preview + [stray]})

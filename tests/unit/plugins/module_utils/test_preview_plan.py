@@ -56,7 +56,7 @@ def test_owner_needs_both_tags(tags, expected):
 def test_owned_records_groups_the_alias_with_its_ownership_txt_only():
     records = [
         {"Name": "pr-3.preview.test.", "Type": "A", "AliasTarget": {"DNSName": LB["DNSName"]}},
-        {"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3")}]},
+        {"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3", "dev")}]},
         {"Name": "pr-3x.preview.test.", "Type": "A", "AliasTarget": {"DNSName": LB["DNSName"]}},   # decoy: no TXT
         {"Name": "pr-4.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": '"someone else"'}]},
     ]
@@ -79,7 +79,7 @@ def _inventory():
                   {"serviceArn": "svc/old", "serviceName": "pr-3-old", "status": "INACTIVE",
                    "tags": [{"key": k, "value": v} for k, v in ours("pr-3").items()]}],
         log_groups=[({"logGroupName": "/ecs/preview/pr-3-x"}, ours("pr-3"))],
-        record_sets=[{"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3")}]},
+        record_sets=[{"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3", "dev")}]},
                      {"Name": "pr-3.preview.test.", "Type": "A", "AliasTarget": {"DNSName": "x"}}],
     )
 
@@ -118,19 +118,19 @@ def test_tag_drift_only_lists_what_differs():
 
 
 def test_record_changes_upsert_missing_alias_and_txt_then_nothing():
-    changes = plan.record_changes("pr-3.preview.test", LB, "pr-3", [])
+    changes = plan.record_changes("pr-3.preview.test", LB, "pr-3", [], "dev")
     assert [(c["Action"], c["ResourceRecordSet"]["Type"]) for c in changes] == [("UPSERT", "A"), ("UPSERT", "TXT")]
     existing = [c["ResourceRecordSet"] for c in changes]
-    assert plan.record_changes("pr-3.preview.test", LB, "pr-3", existing) == []
+    assert plan.record_changes("pr-3.preview.test", LB, "pr-3", existing, "dev") == []
 
 
 def test_foreign_record_refuses_someone_elses_name():
-    mine = [{"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3")}]}]
-    assert plan.foreign_record("pr-3.preview.test", "pr-3", mine) is None
-    assert "pr-3" in plan.foreign_record("pr-3.preview.test", "pr-4", mine)
+    mine = [{"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3", "dev")}]}]
+    assert plan.foreign_record("pr-3.preview.test", "pr-3", mine, "dev") is None
+    assert "pr-3" in plan.foreign_record("pr-3.preview.test", "pr-4", mine, "dev")
     plain = [{"Name": "pr-3.preview.test.", "Type": "A", "AliasTarget": {"DNSName": "x"}}]
-    assert "ownership TXT" in plan.foreign_record("pr-3.preview.test", "pr-3", plain)
-    assert plan.foreign_record("pr-3.preview.test", "pr-3", []) is None
+    assert "ownership TXT" in plan.foreign_record("pr-3.preview.test", "pr-3", plain, "dev")
+    assert plan.foreign_record("pr-3.preview.test", "pr-3", [], "dev") is None
 
 
 def test_summary_is_markdown_with_the_url_and_expiry():
@@ -138,3 +138,27 @@ def test_summary_is_markdown_with_the_url_and_expiry():
     assert text.startswith("### Preview pr-3 deployed\n")
     assert "- URL: https://pr-3.preview.test" in text and "`repo:tag`" in text and "2026-11-27T10:00:00Z" in text
     assert "up to date" in plan.summary("pr-3", "u", "b", "e", 1, False)
+
+
+def test_scope_is_the_load_balancer_name_of_the_listener():
+    assert plan.scope_of("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev-shop/50dc6c495c0c9188/f2f7dc8efc522ab2") == "dev-shop"
+    for bad in ("", "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/dev/1", "listener/app/dev/1/2"):
+        with pytest.raises(PreviewInputError, match="listener ARN"):
+            plan.scope_of(bad)
+
+
+def test_with_a_scope_another_load_balancers_preview_is_not_ours():
+    dev = plan.preview_tags("pr-3", "b", "2026-11-24T10:00:00Z", "2026-11-25T10:00:00Z", scope="dev")
+    staging = plan.preview_tags("pr-3", "b", "2026-11-24T10:00:00Z", "2026-11-25T10:00:00Z", scope="staging")
+    assert dev["preview-alb"] == "dev"
+    assert plan.owner(dev, "dev") == "pr-3" and plan.owner(staging, "dev") is None and plan.owner(staging) == "pr-3"
+    found = plan.inventory(target_groups=[({"TargetGroupArn": "tg/dev", "TargetGroupName": "pr-3-b"}, dev),
+                                          ({"TargetGroupArn": "tg/stg", "TargetGroupName": "dev-pr-3-b"}, staging)],
+                           record_sets=[{"Name": "pr-3.staging.test.", "Type": "TXT",
+                                         "ResourceRecords": [{"Value": plan.owner_txt("pr-3", "staging")}]}], scope="dev")
+    assert [g["id"] for g in found["target_groups"]] == ["tg/dev"] and found["records"] == []
+
+
+def test_a_name_owned_by_the_same_pr_of_another_load_balancer_is_refused():
+    theirs = [{"Name": "pr-3.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-3", "staging")}]}]
+    assert "another load balancer" in plan.foreign_record("pr-3.preview.test", "pr-3", theirs, "dev")

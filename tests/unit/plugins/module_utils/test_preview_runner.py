@@ -117,11 +117,11 @@ def writes(log):
 
 def existing_world(log, tags=None, **extra):
     """pr-42 fully present, as run_present leaves it."""
-    tags = tags or plan.preview_tags("pr-42", "feature/login", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z")
+    tags = tags or plan.preview_tags("pr-42", "feature/login", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z", scope="dev")
     rule = {"RuleArn": "rule/42", "Priority": "49041", "Actions": [{"Type": "forward", "TargetGroupArn": TG_ARN}],
             "Conditions": [{"Field": "host-header", "HostHeaderConfig": {"Values": ["pr-42.preview.test"]}}]}
     records = [{"Name": "pr-42.preview.test.", "Type": "A", "AliasTarget": {"DNSName": LB["DNSName"], "HostedZoneId": "ZLB"}},
-               {"Name": "pr-42.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-42")}]}]
+               {"Name": "pr-42.preview.test.", "Type": "TXT", "ResourceRecords": [{"Value": plan.owner_txt("pr-42", "dev")}]}]
     group = {"TargetGroupArn": TG_ARN, "TargetGroupName": TG_NAME}
     log_group = {"logGroupName": LOG_GROUP, "arn": "arn:aws:logs:us-east-1:1:log-group:" + LOG_GROUP + ":*"}
     return world(log, rules=[rule] + extra.pop("rules", []), rule_tags={"rule/42": tags, **extra.pop("rule_tags", {})},
@@ -138,7 +138,7 @@ def test_present_creates_target_group_log_group_rule_and_dns():
     assert rule["Priority"] == 49041  # 49000 + (42 - 1)
     assert rule["Conditions"] == [{"Field": "host-header", "HostHeaderConfig": {"Values": ["pr-42.preview.test"]}}]
     tags = {t["Key"]: t["Value"] for t in rule["Tags"]}
-    assert tags["preview"] == "pr-42" and tags["managed-by"] == "ecsops.fargate"
+    assert tags["preview"] == "pr-42" and tags["managed-by"] == "ecsops.fargate" and tags["preview-alb"] == "dev"
     assert tags["created-at"] == "2026-11-24T12:00:00Z" and tags["expires-at"] == "2026-11-27T12:00:00Z"
     assert result["changed"] and result["url"] == "https://pr-42.preview.test" and result["priority"] == 49041
     assert result["service_name"] == "pr-42-feature-login" and result["tags"] == tags
@@ -208,7 +208,8 @@ def test_a_dns_name_without_ownership_txt_is_refused():
 def test_the_ceiling_refuses_a_new_preview_naming_the_oldest():
     log = []
     others = [{"RuleArn": f"rule/{n}", "Priority": str(49000 + n), "Actions": [], "Conditions": []} for n in (1, 2)]
-    tags = {f"rule/{n}": plan.preview_tags(f"pr-{n}", "b", f"2026-11-2{n}T00:00:00Z", "2026-12-01T00:00:00Z") for n in (1, 2)}
+    tags = {f"rule/{n}": plan.preview_tags(f"pr-{n}", "b", f"2026-11-2{n}T00:00:00Z", "2026-12-01T00:00:00Z", scope="dev")
+            for n in (1, 2)}
     with pytest.raises(PreviewInputError, match=r"2 previews exist, the ceiling is 2; the oldest: pr-1"):
         runner.run_present(Module(world(log, rules=others, rule_tags=tags), max_previews=2), NOW)
     assert writes(log) == []
@@ -221,7 +222,7 @@ def test_the_ceiling_refuses_a_new_preview_naming_the_oldest():
 def test_absent_removes_only_what_carries_the_previews_tags():
     log = []
     decoy_tags = {"preview": "pr-42", "managed-by": "someone-else"}
-    own = plan.preview_tags("pr-42", "b", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z")
+    own = plan.preview_tags("pr-42", "b", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z", scope="dev")
     service_tags = [{"key": k, "value": v} for k, v in own.items()]
     services = [{"serviceArn": "svc/42", "serviceName": TG_NAME, "status": "ACTIVE", "tags": service_tags,
                  "taskDefinition": "arn:aws:ecs:us-east-1:1:task-definition/pr-42-feature-login:2"}]
@@ -245,9 +246,9 @@ def test_absent_of_a_preview_that_is_gone_changes_nothing():
 
 def test_info_lists_expired_orphans_and_the_ceiling():
     log = []
-    expired = plan.preview_tags("pr-42", "feature/login", "2026-11-20T10:00:00Z", "2026-11-21T10:00:00Z")
+    expired = plan.preview_tags("pr-42", "feature/login", "2026-11-20T10:00:00Z", "2026-11-21T10:00:00Z", scope="dev")
     orphan_group = {"TargetGroupArn": "tg/7", "TargetGroupName": "pr-7-x"}
-    orphan_tags = plan.preview_tags("pr-7", "x", "2026-11-23T10:00:00Z", "2026-12-01T10:00:00Z")
+    orphan_tags = plan.preview_tags("pr-7", "x", "2026-11-23T10:00:00Z", "2026-12-01T10:00:00Z", scope="dev")
     clients = existing_world(log, tags=expired, groups=[orphan_group], group_tags={"tg/7": orphan_tags})
     result = runner.run_info(Module(clients, spec=info_spec, max_previews=1, new_pr_number=8, reap_oldest_expired=True), NOW)
     assert writes(log) == []
@@ -256,3 +257,30 @@ def test_info_lists_expired_orphans_and_the_ceiling():
     assert result["orphan_previews"] == ["pr-7"] and result["kept"] == []
     assert result["ceiling"] == {"action": "reap", "preview": "pr-42", "previews": ["pr-42"]}
     assert [p["id"] for p in result["previews"]] == ["pr-42", "pr-7"] and result["previews"][0]["expired"]
+
+
+def test_absent_leaves_the_same_pr_of_another_load_balancer_alone():
+    log = []
+    staging = plan.preview_tags("pr-42", "feature/login", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z", scope="staging")
+    clients = world(log, groups=[{"TargetGroupArn": "tg/staging", "TargetGroupName": "staging-pr-42-feature-login"}],
+                    group_tags={"tg/staging": staging})
+    result = runner.run_absent(Module(clients, state="absent"), NOW)
+    assert writes(log) == [] and not result["changed"]
+
+
+def test_a_malformed_listener_arn_fails_before_any_call():
+    log = []
+    with pytest.raises(PreviewInputError, match="listener ARN"):
+        runner.run_present(Module(world(log), listener_arn="arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/dev/1"), NOW)
+    assert log == []
+
+
+def test_info_for_one_pr_lists_only_that_preview():
+    log = []
+    other = {"TargetGroupArn": "tg/7", "TargetGroupName": "pr-7-x"}
+    other_tags = plan.preview_tags("pr-7", "x", "2026-11-23T10:00:00Z", "2026-12-01T10:00:00Z", scope="dev")
+    clients = existing_world(log, groups=[other], group_tags={"tg/7": other_tags})
+    result = runner.run_info(Module(clients, spec=info_spec, pr_number=42), NOW)
+    assert [p["id"] for p in result["previews"]] == ["pr-42"] and "pr-7" not in result["orphan_previews"]
+    assert [p["logGroupNamePrefix"] for op, p in log if op == "describe_log_groups"] == ["/ecs/preview/"]
+    assert len([op for op, _ in log if op == "list_tags_for_resource"]) == 1
