@@ -14,14 +14,16 @@ description:
   - With I(state=present), for pull request I(pr_number) on branch I(branch) - a target group (type ip), a log group,
     a host-header rule C(pr-<N>.<domain>) on the shared listener I(listener_arn) forwarding to the target group, and
     in I(hosted_zone) an alias A record to the load balancer with an ownership TXT record at the same name.
-  - Everything it creates carries the tags C(preview=pr-<N>), C(branch), C(created-at), C(expires-at) and
-    C(managed-by=ecsops.fargate). A re-run keeps the dates (and the rule's priority) and changes nothing.
+  - Everything it creates carries the tags C(preview=pr-<N>), C(branch), C(created-at), C(expires-at),
+    C(managed-by=ecsops.fargate) and C(preview-alb) (the listener's load balancer, so that two environments' previews
+    of one PR never mix). A re-run keeps the dates (and the rule's priority) and changes nothing.
   - The rule priority follows from the PR number inside I(priority_range); a taken one is skipped, and when a
     concurrent run takes it first (C(PriorityInUse)) the rules are re-read and the next free one is tried.
   - At I(max_previews) previews on the listener a new one is refused with a message naming the oldest.
   - The service itself is M(ecsops.fargate.fargate_service_rollout)'s (pass it RV(tags), RV(target_group_arn),
     RV(log_group) and RV(service_name)); the role C(ecsops.fargate.preview_environment) does all of it.
-  - With I(state=absent), removes every resource tagged C(preview=pr-<N>) and C(managed-by=ecsops.fargate) - the
+  - With I(state=absent), removes every resource tagged C(preview=pr-<N>), C(managed-by=ecsops.fargate) and
+    C(preview-alb=<the listener's load balancer>) - the
     listener's rules, target groups, ECS services in I(cluster) (and the task definition family named after the
     service), log groups under I(log_group_prefix), and the records whose name has the preview's ownership TXT.
     Nothing is found by name alone; a second run finds nothing and changes nothing.
