@@ -49,10 +49,7 @@ class Runner:
         self.check_mode = module.check_mode
         self.now = now or utcnow()
         self.changes = []
-
-    @functools.cache  # one client per AWS service for the run
-    def client(self, service):
-        return self.module.client(service)
+        self.client = functools.cache(module.client)  # one client per AWS service for the run
 
     # --- reads -----------------------------------------------------------------------------------
 

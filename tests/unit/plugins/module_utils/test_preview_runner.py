@@ -112,7 +112,7 @@ def world(log, rules=(), rule_tags=None, groups=(), group_tags=None, log_groups=
 
 
 def writes(log):
-    return [op for op, _ in log if op.startswith(WRITES)]
+    return [op for op, _params in log if op.startswith(WRITES)]
 
 
 def existing_world(log, tags=None, **extra):
@@ -179,7 +179,7 @@ def test_priority_in_use_rereads_and_takes_the_next_free_one():
     result = runner.run_present(Module(world(log, create_rule=create_rule)), NOW)
     assert attempts == [49041, 49042]
     assert result["priority"] == 49042
-    assert [op for op, _ in log].count("describe_rules") == 2
+    assert [op for op, _params in log].count("describe_rules") == 2
 
 
 def test_other_errors_on_create_rule_are_not_retried():
@@ -230,8 +230,8 @@ def test_absent_removes_only_what_carries_the_previews_tags():
                              group_tags={"tg/decoy": decoy_tags}, services=services)
     result = runner.run_absent(Module(clients, state="absent", cluster="dev"), NOW)
     done = [(op, p) for op, p in log if op.startswith(WRITES)]
-    assert [op for op, _ in done] == ["change_resource_record_sets", "delete_rule", "delete_service",
-                                      "deregister_task_definition", "delete_target_group", "delete_log_group"]
+    assert [op for op, _params in done] == ["change_resource_record_sets", "delete_rule", "delete_service",
+                                            "deregister_task_definition", "delete_target_group", "delete_log_group"]
     assert dict(done)["delete_target_group"] == {"TargetGroupArn": TG_ARN}
     # Only the service's own family, not pr-42-feature-login-x.
     assert dict(done)["deregister_task_definition"]["taskDefinition"].endswith("/pr-42-feature-login:2")
@@ -283,4 +283,4 @@ def test_info_for_one_pr_lists_only_that_preview():
     result = runner.run_info(Module(clients, spec=info_spec, pr_number=42), NOW)
     assert [p["id"] for p in result["previews"]] == ["pr-42"] and "pr-7" not in result["orphan_previews"]
     assert [p["logGroupNamePrefix"] for op, p in log if op == "describe_log_groups"] == ["/ecs/preview/"]
-    assert len([op for op, _ in log if op == "list_tags_for_resource"]) == 1
+    assert len([op for op, _params in log if op == "list_tags_for_resource"]) == 1
