@@ -25,6 +25,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils import elbv2
 from ansible_collections.ecsops.fargate.plugins.module_utils import network as ec2
 from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2 import plan as p
 from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2 import route53
+from ansible_collections.ecsops.fargate.plugins.module_utils._preview import plan as preview_plan
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import EcsopsAWSError
 
 
@@ -417,7 +418,9 @@ class AlbRun:
         self.record_names = p.record_names(self.desired["services"], self.zone["Name"])
         current = route53.list_record_sets(self.client("route53"), self.zone["Id"])
         dns = (self.lb or {}).get("DNSName")
-        ours = sorted({p._dns(r["Name"]) for r in current if r["Type"] == "A"
+        # Preview environments alias their hosts to the same load balancer; their ownership TXT says they are not ours.
+        previews = {p._dns(r["Name"]) for records in preview_plan.owned_records(current).values() for r in records}
+        ours = sorted({p._dns(r["Name"]) for r in current if r["Type"] == "A" and p._dns(r["Name"]) not in previews
                        and dns and p._dns((r.get("AliasTarget") or {}).get("DNSName")) == p._dns(dns)})
         self.before["records"] = ours
         self.after["records"] = self.record_names
