@@ -13,6 +13,7 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._preview import run
 from ansible_collections.ecsops.fargate.plugins.module_utils._preview.names import PreviewInputError
 from ansible_collections.ecsops.fargate.plugins.modules.fargate_preview import argument_spec
 from ansible_collections.ecsops.fargate.plugins.modules.fargate_preview_info import argument_spec as info_spec
+from fake_client import Fake
 
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev/1/2"
@@ -22,31 +23,6 @@ TG_NAME = "pr-42-feature-login"
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pr-42-feature-login/9"
 LOG_GROUP = "/ecs/preview/pr-42-feature-login"
 WRITES = ("create_", "delete_", "modify_", "add_", "put_", "change_", "tag_", "set_", "deregister_", "update_")
-
-
-class Fake:
-    """A boto3 client whose answers are scripted per operation (a value, or a callable); records every call."""
-
-    def __init__(self, log, **answers):
-        self.log, self.answers = log, answers
-
-    def __getattr__(self, operation):
-        if operation.startswith("_"):
-            raise AttributeError(operation)
-
-        def call(**params):
-            self.log.append((operation, params))
-            answer = self.answers.get(operation, {})
-            return answer(**params) if callable(answer) else answer
-        return call
-
-    def get_paginator(self, operation):
-        fake = self
-
-        class Paginator:
-            def paginate(self, **params):
-                return [getattr(fake, operation)(**params)]
-        return Paginator()
 
 
 class Module:

@@ -10,37 +10,13 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.ecsops.fargate.plugins.module_utils import scale_to_zero
 from ansible_collections.ecsops.fargate.plugins.module_utils._scale_to_zero import plan
 from ansible_collections.ecsops.fargate.plugins.modules.scale_to_zero import argument_spec
+from fake_client import Fake
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/0123456789abcdef"
 LB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/dev/fedcba9876543210"
 RID = "service/dev/api"
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
 WRITES = ("put_", "register_", "deregister_", "delete_", "update_", "create_", "modify_", "add_", "remove_")
-
-
-class Fake:
-    """A boto3 client whose answers are scripted per operation; records every call."""
-
-    def __init__(self, log, **answers):
-        self.log, self.answers = log, answers
-
-    def __getattr__(self, operation):
-        if operation.startswith("_"):
-            raise AttributeError(operation)
-
-        def call(**params):
-            self.log.append((operation, params))
-            answer = self.answers.get(operation, {})
-            return answer(**params) if callable(answer) else answer
-        return call
-
-    def get_paginator(self, operation):
-        fake = self
-
-        class Paginator:
-            def paginate(self, **params):
-                return [getattr(fake, operation)(**params)]
-        return Paginator()
 
 
 class Clients:
