@@ -230,6 +230,11 @@ def run_present(module, now=None):
     conditions = plan.host_condition(n["host"])
     actions = plan.forward_action(group["TargetGroupArn"])
     if mine_rules:
+        # More than one rule of this preview: two runs of the same PR raced before either could see the other's
+        # rule (settle_rule_race covers the usual case). The lowest priority stays.
+        mine_rules = sorted(mine_rules, key=lambda r: int(r["priority"]))
+        for extra in mine_rules[1:]:
+            run.do(f"delete duplicate rule at priority {extra['priority']}", elbv2.delete_rule, elb, extra["id"])
         rule = mine_rules[0]
         rule_priority = int(rule["priority"])
         before["rule"] = {"priority": rule_priority, "hosts": rule["hosts"]}
@@ -245,6 +250,8 @@ def run_present(module, now=None):
         created, rule_priority = run.create_rule(v["pr_number"], v["first"], v["last"], [r["Priority"] for r, _t in rules],
                                                  conditions, actions, tags)
         rule_arn = (created or {}).get("RuleArn")
+        if created:
+            rule_arn, rule_priority = settle_rule_race(run, pid, scope, rule_arn, rule_priority)
 
     if zone is not None:
         before["records"] = sorted(r["Type"] for r in records if plan.dns_name(r.get("Name")) == n["host"])
@@ -275,6 +282,19 @@ def run_present(module, now=None):
         "summary_markdown": plan.summary(pid, url, params["branch"], expires_at, rule_priority, changed, params.get("image")),
         "diff": {"before": before, "after": after},
     }
+
+
+def settle_rule_race(run, pid, scope, rule_arn, rule_priority):
+    """After CreateRule: a concurrent preview_up of the same PR may have created its own rule for the same host.
+    Both runs re-read; the rule with the lowest priority stays and the other run's own rule goes, so exactly one
+    remains whichever run finishes first. Returns the surviving rule's (arn, priority)."""
+    mine = sorted((r for r in plan.inventory(rules=run.rules(), scope=scope)["rules"] if r["preview"] == pid),
+                  key=lambda r: int(r["priority"]))
+    if not mine or mine[0]["id"] == rule_arn:
+        return rule_arn, rule_priority
+    elbv2.delete_rule(run.client("elbv2"), rule_arn)
+    run.changes.append(f"delete rule at priority {rule_priority} (a concurrent run of {pid} holds priority {mine[0]['priority']})")
+    return mine[0]["id"], int(mine[0]["priority"])
 
 
 def read_all(run, pid=None):

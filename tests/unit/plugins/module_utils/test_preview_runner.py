@@ -155,7 +155,48 @@ def test_priority_in_use_rereads_and_takes_the_next_free_one():
     result = runner.run_present(Module(world(log, create_rule=create_rule)), NOW)
     assert attempts == [49041, 49042]
     assert result["priority"] == 49042
-    assert [op for op, _params in log].count("describe_rules") == 2
+    # The first read, the re-read after PriorityInUse, and the read after the create that settles a same-PR race.
+    assert [op for op, _params in log].count("describe_rules") == 3
+
+
+def racing_world(log, their_priority):
+    """pr-42's other preview_up created its rule for the same host between our read and our create."""
+    tags = plan.preview_tags("pr-42", "feature/login", "2026-11-24T12:00:00Z", "2026-11-27T12:00:00Z", scope="dev")
+    host = [{"Field": "host-header", "HostHeaderConfig": {"Values": ["pr-42.preview.test"]}}]
+    forward = [{"Type": "forward", "TargetGroupArn": TG_ARN}]
+    clients = world(log, rule_tags={"rule/theirs": tags, "rule/new": tags})
+
+    def describe_rules(**_params):
+        if not any(op == "create_rule" for op, _p in log):
+            return {"Rules": []}  # theirs is not visible yet
+        return {"Rules": [{"RuleArn": "rule/theirs", "Priority": str(their_priority), "Actions": forward, "Conditions": host},
+                          {"RuleArn": "rule/new", "Priority": "49041", "Actions": forward, "Conditions": host}]}
+    clients["elbv2"].answers["describe_rules"] = describe_rules
+    return clients
+
+
+def test_a_concurrent_run_of_the_same_pr_at_a_lower_priority_wins_and_our_rule_goes():
+    log = []
+    result = runner.run_present(Module(racing_world(log, 49040)), NOW)
+    assert ("delete_rule", {"RuleArn": "rule/new"}) in log
+    assert result["priority"] == 49040 and result["rule_arn"] == "rule/theirs"
+
+
+def test_a_concurrent_run_of_the_same_pr_at_a_higher_priority_loses_and_our_rule_stays():
+    log = []
+    result = runner.run_present(Module(racing_world(log, 49042)), NOW)
+    assert "delete_rule" not in writes(log)  # the other run deletes its own
+    assert result["priority"] == 49041 and result["rule_arn"] == "rule/new"
+
+
+def test_a_rerun_removes_a_duplicate_rule_left_by_an_earlier_race():
+    log = []
+    tags = plan.preview_tags("pr-42", "feature/login", "2026-11-24T10:00:00Z", "2026-11-27T10:00:00Z", scope="dev")
+    duplicate = {"RuleArn": "rule/dup", "Priority": "49050", "Actions": [{"Type": "forward", "TargetGroupArn": TG_ARN}],
+                 "Conditions": [{"Field": "host-header", "HostHeaderConfig": {"Values": ["pr-42.preview.test"]}}]}
+    result = runner.run_present(Module(existing_world(log, rules=[duplicate], rule_tags={"rule/dup": tags})), NOW)
+    assert writes(log) == ["delete_rule"] and dict(log)["delete_rule"] == {"RuleArn": "rule/dup"}
+    assert result["changed"] and result["priority"] == 49041
 
 
 def test_other_errors_on_create_rule_are_not_retried():
