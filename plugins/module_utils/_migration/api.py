@@ -69,25 +69,9 @@ def network_interfaces_of_group(client, group_id):
                   Filters=[{"Name": "group-id", "Values": [group_id]}])
 
 
-@api_call("describe security groups", missing_codes=["InvalidGroup.NotFound"], missing_value=[])
-def describe_security_groups(client, group_ids=None, filters=None):
-    params = {}
-    if group_ids:
-        params["GroupIds"] = list(group_ids)
-    if filters:
-        params["Filters"] = filters
-    return _paged(client, "describe_security_groups", "SecurityGroups", **params)
-
-
 @api_call("describe launch templates")
 def describe_launch_templates(client):
     return _paged(client, "describe_launch_templates", "LaunchTemplates")
-
-
-@api_call("delete security group", missing_codes=["InvalidGroup.NotFound"])
-def delete_security_group(client, group_id):
-    client.delete_security_group(GroupId=group_id)
-    return True
 
 
 # -- SSM: metadata first, values only for plain parameters ----------------------------------------------

@@ -21,6 +21,7 @@ import time
 from ansible_collections.ecsops.fargate.plugins.module_utils import cloudwatch
 from ansible_collections.ecsops.fargate.plugins.module_utils import elbv2
 from ansible_collections.ecsops.fargate.plugins.module_utils import iam
+from ansible_collections.ecsops.fargate.plugins.module_utils import network
 from ansible_collections.ecsops.fargate.plugins.module_utils._migration import api
 from ansible_collections.ecsops.fargate.plugins.module_utils._migration import cleanup as c
 from ansible_collections.ecsops.fargate.plugins.module_utils._migration import cutover as cut
@@ -318,10 +319,9 @@ class Cleanup:
             plan.append({"kind": "launch template", "id": ids["launch_template_id"]})
         # one group per call: AWS fails the whole call when one of several ids is gone
         existing = {g["GroupId"] for group_id in ids.get("security_group_ids") or []
-                    for g in api.describe_security_groups(ec2, group_ids=[group_id])}
+                    for g in network.describe_security_groups(ec2, group_ids=[group_id])}
         for group_id in sorted(existing):
-            referencing = api.describe_security_groups(
-                ec2, filters=[{"Name": "ip-permission.group-id", "Values": [group_id]}])
+            referencing = network.describe_security_groups(ec2, filters={"ip-permission.group-id": group_id})
             other_templates = self._templates_using(ec2, group_id, set(templates) - {ids["launch_template_id"]})
             ok, why = c.security_group_verdict(group_id, api.network_interfaces_of_group(ec2, group_id), app_instances,
                                                referencing, other_templates)
@@ -381,7 +381,7 @@ class Cleanup:
         deadline = self.clock() + self.params["wait_timeout"]
         while True:
             try:
-                api.delete_security_group(self.client("ec2"), step["id"])
+                network.delete_security_group(self.client("ec2"), step["id"])
                 return
             except EcsopsAWSError as error:
                 if error.code != "DependencyViolation" or self.clock() >= deadline:
