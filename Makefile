@@ -124,7 +124,7 @@ demo: setup
 build: setup
 	@rm -f $(TARBALL)
 	$(BIN)/ansible-galaxy collection build --force --output-path build .
-	@if tar -tzf $(TARBALL) | grep -E '^(\.venv|\.sandbox|\.collections|\.ansible|\.git|sandbox|tests|benchmarks|build|extensions|inventories|tools|ee)(/|$$)'; then \
+	@if tar -tzf $(TARBALL) | grep -E '^(\.venv|\.sandbox|\.collections|\.ansible|\.git|sandbox|tests|benchmarks|build|extensions|inventories|tools|ee|migration)(/|$$)'; then \
 	  echo "build: $(TARBALL) holds the files above, which are not collection content"; exit 1; fi
 	@echo "build: $(TARBALL) ($$(tar -tzf $(TARBALL) | wc -l) entries, collection content only)"
 
