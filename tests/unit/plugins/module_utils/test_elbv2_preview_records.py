@@ -4,20 +4,9 @@ ownership TXT, is not one of the module's stale records (a deploy after preview_
 from __future__ import annotations
 
 import boto3
-import pytest
 
 from ansible_collections.ecsops.fargate.plugins.module_utils._preview import plan as preview_plan
 from test_elbv2_runner import REGION, _certificate, _params, _run  # pylint: disable=import-error
-
-moto = pytest.importorskip("moto")
-
-
-@pytest.fixture(name="aws")
-def fixture_aws(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with moto.mock_aws():
-        yield
 
 
 def test_a_previews_alias_survives_a_converge_and_an_unowned_one_does_not(aws):

@@ -17,19 +17,10 @@ from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2 import plan 
 from ansible_collections.ecsops.fargate.plugins.module_utils._elbv2.runner import AlbRun
 from ansible_collections.ecsops.fargate.plugins.module_utils.api import ApiCallCounter
 
-moto = pytest.importorskip("moto")
 
 REGION = "us-east-1"
 WRITES = ("Create", "Modify", "Set", "Delete", "Authorize", "Revoke", "Associate", "Attach", "Add", "Remove",
           "Change", "Replace", "Register")
-
-
-@pytest.fixture(name="aws")
-def fixture_aws(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with moto.mock_aws():
-        yield
 
 
 def _client(name, counter):

@@ -15,20 +15,11 @@ from ansible_collections.ecsops.fargate.plugins.module_utils.migration import Cl
 from ansible_collections.ecsops.fargate.plugins.module_utils.migration import MigrationError
 from ansible_collections.ecsops.fargate.plugins.module_utils.migration import discover
 
-moto = pytest.importorskip("moto")
 
 REGION = "us-east-1"
 AMI = "ami-03cf127a"
 USER_DATA = "#!/bin/bash\napt-get install -y nodejs nginx\nnpm install -g pm2\npm2 start app.js --name shop\nsystemctl enable nginx\n"
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
-
-
-@pytest.fixture(name="aws")
-def fixture_aws(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with moto.mock_aws():
-        yield
 
 
 class Recorder:
